@@ -171,7 +171,10 @@ IP6_FAMILY = 10
 VALID_IP_FAMILIES = frozenset([IP4_FAMILY, IP6_FAMILY])
 
 RSA_KEY_BITS = 2048
-X509_CERT_SIGN_DIGEST = "SHA1"
+# Seconds a timed-out child gets between SIGTERM and SIGKILL
+CHILD_LINGER_TIMEOUT = 5.0
+# Ganeti 2.6 signed with SHA1; today's OpenSSL refuses SHA1 signatures
+X509_CERT_SIGN_DIGEST = "SHA256"
 X509_CERT_CN = "ganeti.example.com"
 X509_CERT_DEFAULT_VALIDITY = 365 * 5  # days
 OPENSSL_CIPHERS = "HIGH:-DES:-3DES:-EXPORT:-ADH"
