@@ -25,7 +25,8 @@ integration: bootstrap
 demo: bootstrap
 	$(PY) tools/demo
 
-bench: bootstrap
+bench:
+	@sh tools/bootstrap bench
 	$(PY) test/bench/run.py
 
 clean:
