@@ -36,7 +36,7 @@ from ganeti import ssconf
 from ganeti import utils
 from ganeti import vcluster
 from ganeti.backend_base import (  # pylint: disable=W0611
-  RPCFail, Fail, GetMyName, RequireMasterCandidate, SplitTime)
+  RPCFail, Fail, GetMyName, RequireMasterCandidate)
 from ganeti.backend_files import (  # pylint: disable=W0611
   PackFileData, UnpackFileData, GetAllowedUploadFiles, LocalizePath,
   UploadFile)

@@ -17,6 +17,7 @@ from typing import List, NoReturn
 from ganeti import errors
 from ganeti import netutils
 from ganeti import ssconf
+from ganeti import utils
 
 
 class RPCFail(Exception):
@@ -50,18 +51,9 @@ def GetMyName() -> str:
   return netutils.Hostname.GetSysName()
 
 
-def SplitTime(value: float) -> List[int]:
-  """Splits a time stamp into [seconds, microseconds] (the wire form)."""
-  seconds = int(value)
-  micro = int(round((value - seconds) * 1000000))
-  if micro >= 1000000:
-    (seconds, micro) = (seconds + 1, micro - 1000000)
-  return [seconds, micro]
-
-
 def NowSplit() -> List[int]:
   """The current time in wire form."""
-  return SplitTime(time.time())
+  return utils.SplitTime(time.time())
 
 
 def ReadMasterCandidates() -> List[str]:

@@ -24,7 +24,7 @@ from ganeti import netutils
 from ganeti import ssconf
 from ganeti import utils
 from ganeti import vcluster
-from ganeti.backend_base import Fail, GetMyName, RPCFail, SplitTime
+from ganeti.backend_base import Fail, GetMyName, RPCFail
 from ganeti import backend_lvm
 from ganeti import backend_os
 
@@ -297,7 +297,7 @@ def VerifyNode(what: dict, cluster_name: str) -> dict:
     elif key == constants.NV_VERSION:
       result[key] = (constants.PROTOCOL_VERSION, constants.RELEASE_VERSION)
     elif key == constants.NV_TIME:
-      result[key] = SplitTime(time.time())
+      result[key] = utils.SplitTime(time.time())
     elif key == constants.NV_NODESETUP:
       result[key] = _VerifyNodeSetup()
     elif key == constants.NV_BRIDGES:

@@ -331,10 +331,25 @@ JOB_AUTO_ARCHIVE_AGE = 6 * 3600
 JOB_AUTO_ARCHIVE_TIMEOUT = 29
 
 # An opcode's lock acquire timeout grows with each failed attempt, between
-# these bounds (seconds); after LOCK_ATTEMPTS_TIMEOUT in total it blocks
+# these bounds (seconds); after LOCK_ATTEMPTS_TIMEOUT in total the queue
+# raises the opcode's priority by one step and starts over, and at the
+# highest priority it acquires blocking.  A week is spread over the whole
+# priority range, so no job waits for its locks much longer than that.
 LOCK_ATTEMPTS_MAXWAIT = 15.0
 LOCK_ATTEMPTS_MINWAIT = 1.0
-LOCK_ATTEMPTS_TIMEOUT = 7 * 24 * 3600
+LOCK_ATTEMPTS_TIMEOUT = 7 * 24 * 3600 / (OP_PRIO_LOWEST - OP_PRIO_HIGHEST)
+
+# Lock declaration modes of logical units (how DeclareLocks merges names)
+LOCKS_REPLACE = "replace"
+LOCKS_APPEND = "append"
+
+# OP_TEST_JQUEUE: prefix and kinds of the notifications its LU sends
+JQT_MSGPREFIX = "TESTMSG="
+JQT_EXPANDNAMES = "expandnames"
+JQT_EXEC = "exec"
+JQT_LOGMSG = "logmsg"
+JQT_STARTMSG = "startmsg"
+JQT_ALL = frozenset([JQT_EXPANDNAMES, JQT_EXEC, JQT_LOGMSG, JQT_STARTMSG])
 
 
 # --- Hypervisors -------------------------------------------------------------

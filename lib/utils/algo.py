@@ -8,6 +8,7 @@ import anything above the base layer.
 import re
 import time
 
+from ganeti import errors
 from ganeti.utils import text as utils_text
 
 
@@ -194,3 +195,32 @@ class RunningTimeout:
     if self._allow_negative:
       return remaining
     return max(0.0, remaining)
+
+
+def SplitTime(value):
+  """Split a time stamp into ``[seconds, microseconds]``, the wire form.
+
+  Rounding may carry into the seconds, so the pair never goes backwards.
+
+  """
+  seconds = int(value)
+  micro = int(round((value - seconds) * 1000000))
+  if micro >= 1000000:
+    (seconds, micro) = (seconds + 1, micro - 1000000)
+  return [seconds, micro]
+
+
+def MergeTime(timetuple):
+  """Turn a ``[seconds, microseconds]`` pair back into float seconds.
+
+  @raise errors.ProgrammerError: not such a pair
+
+  """
+  if (not isinstance(timetuple, (tuple, list)) or len(timetuple) != 2 or
+      not all(isinstance(part, int) and not isinstance(part, bool)
+              for part in timetuple) or
+      not 0 <= timetuple[1] < 1000000):
+    raise errors.ProgrammerError("Invalid timestamp %r, expected"
+                                 " [seconds, microseconds]" % (timetuple, ))
+  return timetuple[0] + timetuple[1] / 1000000.0
+

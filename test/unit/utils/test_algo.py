@@ -5,6 +5,7 @@ import random
 import pytest
 from hypothesis import given, strategies as st
 
+from ganeti import errors
 from ganeti.utils import algo
 
 
@@ -145,3 +146,18 @@ def test_unique_sequence_random_property():
   result = algo.UniqueSequence(data)
   assert len(result) == len(set(data))
   assert sorted(result, key=data.index) == result
+
+
+def test_split_time_carries_rounding_into_seconds():
+  assert algo.SplitTime(10.5) == [10, 500000]
+  assert algo.SplitTime(7.0) == [7, 0]
+  assert algo.SplitTime(1.9999999) == [2, 0]
+
+
+def test_merge_time_round_trips_and_refuses_garbage():
+  assert algo.MergeTime([10, 500000]) == 10.5
+  assert algo.MergeTime(algo.SplitTime(1234.25)) == 1234.25
+  for bad in ([1], [1, 1000000], None, [1.0, 0], (True, 1)):
+    with pytest.raises(errors.ProgrammerError, match="Invalid timestamp"):
+      algo.MergeTime(bad)
+
