@@ -1,0 +1,60 @@
+"""Tests for the ganeti.cmdlib package (opcode -> LU dispatch)."""
+
+import pytest
+
+from ganeti import cmdlib
+from ganeti import opcodes
+from ganeti.cmdlib import base
+from ganeti.cmdlib import test as cmdlib_test
+
+
+def test_lu_name_for_opcode():
+  assert cmdlib.LUNameForOpcode(opcodes.OpTestDelay) == "LUTestDelay"
+  assert cmdlib.LUNameForOpcode(opcodes.OpNodeAdd) == "LUNodeAdd"
+
+
+def test_lu_name_for_a_non_opcode_name():
+  class Thing(object):
+    pass
+
+  class Op(object):
+    pass
+  for klass in (Thing, Op):
+    with pytest.raises(ValueError, match="does not start with 'Op'"):
+      cmdlib.LUNameForOpcode(klass)
+
+
+def test_get_lu():
+  assert cmdlib.GetLU(opcodes.OpTestDelay) is cmdlib_test.LUTestDelay
+  assert cmdlib.GetLU(opcodes.OpTestJqueue) is cmdlib_test.LUTestJqueue
+  assert cmdlib.GetLU(opcodes.OpClusterDestroy) is None
+  assert cmdlib.GetLU(opcodes.OpTestDummy) is None
+  assert cmdlib.GetLU(dict) is None
+
+
+def test_dispatch_table_is_a_copy_of_this_releases_lus():
+  table = cmdlib.GetDispatchTable()
+  assert table == {opcodes.OpTestDelay: cmdlib_test.LUTestDelay,
+                   opcodes.OpTestJqueue: cmdlib_test.LUTestJqueue}
+  table.clear()
+  assert cmdlib.GetLU(opcodes.OpTestDelay) is cmdlib_test.LUTestDelay
+
+
+@pytest.mark.parametrize("op_class, lu_class",
+                         sorted(cmdlib.GetDispatchTable().items(),
+                                key=lambda item: item[0].OP_ID))
+def test_lus_agree_with_their_opcode_tables(op_class, lu_class):
+  assert issubclass(lu_class, base.LogicalUnit)
+  assert op_class.WITH_LU
+  assert lu_class.HPATH == op_class.HPATH
+  assert lu_class.HTYPE == op_class.HTYPE
+  assert lu_class.REQ_BGL == op_class.REQ_BGL
+
+
+def test_package_exports():
+  assert cmdlib.LogicalUnit is base.LogicalUnit
+  assert cmdlib.NoHooksLU is base.NoHooksLU
+  assert cmdlib.Tasklet is base.Tasklet
+  assert cmdlib.ResultWithJobs is base.ResultWithJobs
+  for name in cmdlib.__all__:
+    assert hasattr(cmdlib, name)
