@@ -1,0 +1,738 @@
+"""How the master daemon answers each LUXI method.
+
+Layer 6 (entry).  `ClientOps` checks the arguments of a request (count and
+types, with messages naming the argument), then hands it to the job queue,
+the lock manager or the configuration of the master's context.  The query2
+answers for the "lock" and "job" resources, QueryConfigValues,
+QueryClusterInfo, QueryTags and the watcher pause file are built here
+until the query framework takes them over; the other classic queries answer
+with an OpPrereqError saying so.  `ProcessRequest` turns one request text
+into one response text and never raises.
+
+It must not touch sockets (masterd.py does) and must not change the
+configuration: every change goes through a job.
+"""
+
+import logging
+import platform
+import socket
+import time
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
+
+from ganeti import constants
+from ganeti import errors
+from ganeti import ht
+from ganeti import jstore
+from ganeti import luxi
+from ganeti import opcodes
+from ganeti import pathutils
+from ganeti import utils
+
+
+#: The watcher pause file is removed once it is this much out of date
+WATCHER_PAUSE_REMOVE_AFTER = 3600
+
+
+class ArgumentError(Exception):
+  """A LUXI request had the wrong number or kinds of arguments.
+
+  Not a Ganeti error: it goes back as a plain failure string, as the 2.6
+  master answered argument mistakes.
+
+  """
+
+
+def _PendingError(what: str) -> errors.OpPrereqError:
+  return errors.OpPrereqError("%s is not answered by this master yet (query"
+                              " framework pending)" % what, errors.ECODE_INVAL)
+
+
+# -- query2 field definitions ------------------------------------------------
+
+
+def _FieldDef(name: str, title: str, kind: str, doc: str) -> dict:
+  return {"name": name, "title": title, "kind": kind, "doc": doc}
+
+
+def _UnknownFieldDef(name: Any) -> dict:
+  return _FieldDef(str(name), str(name), constants.QFT_UNKNOWN,
+                   "Unknown field '%s'" % (name, ))
+
+
+LOCK_FIELDS = dict((fdef["name"], fdef) for fdef in [
+  _FieldDef("name", "Name", constants.QFT_TEXT, "Lock name"),
+  _FieldDef("mode", "Mode", constants.QFT_OTHER,
+            "Mode in which the lock is currently acquired (exclusive or"
+            " shared)"),
+  _FieldDef("owner", "Owner", constants.QFT_OTHER, "Current lock owner(s)"),
+  _FieldDef("pending", "Pending", constants.QFT_OTHER,
+            "Threads waiting for the lock"),
+  ])
+
+JOB_FIELDS = dict((fdef["name"], fdef) for fdef in [
+  # job ids travel as integers (Ganeti 2.7+), so the field is a number
+  _FieldDef("id", "ID", constants.QFT_NUMBER, "Job ID"),
+  _FieldDef("status", "Status", constants.QFT_TEXT, "Job status"),
+  _FieldDef("priority", "Priority", constants.QFT_NUMBER,
+            "Current job priority"),
+  _FieldDef("ops", "OpCodes", constants.QFT_OTHER, "List of all opcodes"),
+  _FieldDef("summary", "Summary", constants.QFT_OTHER,
+            "Summary of opcode parameters"),
+  _FieldDef("opstatus", "OpCode_status", constants.QFT_OTHER,
+            "List of opcode status"),
+  _FieldDef("opresult", "OpCode_result", constants.QFT_OTHER,
+            "List of opcode results"),
+  _FieldDef("oplog", "OpCode_log", constants.QFT_OTHER,
+            "List of opcode output logs"),
+  _FieldDef("oppriority", "OpCode_prio", constants.QFT_OTHER,
+            "List of opcode priorities"),
+  _FieldDef("opstart", "OpCode_start", constants.QFT_OTHER,
+            "List of opcode start timestamps (before acquiring locks)"),
+  _FieldDef("opexec", "OpCode_exec", constants.QFT_OTHER,
+            "List of opcode execution start timestamps (after acquiring"
+            " locks)"),
+  _FieldDef("opend", "OpCode_end", constants.QFT_OTHER,
+            "List of opcode end timestamps"),
+  _FieldDef("received_ts", "Received", constants.QFT_OTHER,
+            "Timestamp of when job was received"),
+  _FieldDef("start_ts", "Start", constants.QFT_OTHER,
+            "Timestamp of job start"),
+  _FieldDef("end_ts", "End", constants.QFT_OTHER, "Timestamp of job end"),
+  ])
+
+#: Job fields whose missing value means "not applicable" (status 3)
+_JOB_UNAVAIL_IF_NONE = frozenset(["received_ts", "start_ts", "end_ts"])
+
+#: Fields of the cluster resource QueryConfigValues answers
+CLUSTER_CONFIG_FIELDS = frozenset([
+  "cluster_name", "name", "master_node", "software_version",
+  "protocol_version", "config_version", "os_api_version", "export_version",
+  "architecture", "volume_group_name", "drain_flag", "watcher_pause", "tags",
+  "ctime", "mtime",
+  ])
+
+
+def _FieldDefs(known: Dict[str, dict], fields: Optional[list]) -> List[dict]:
+  """Definitions in request order (unknown ones of kind "unknown").
+
+  None gives every field, nicely sorted by name.
+
+  """
+  if fields is None:
+    return [known[name] for name in utils.NiceSort(known)]
+  return [known.get(name) or _UnknownFieldDef(name) for name in fields]
+
+
+def _QueryFieldsResult(known: Dict[str, dict], fields: Optional[list]
+                       ) -> dict:
+  return {"fields": _FieldDefs(known, fields)}
+
+
+# -- lock and job queries ----------------------------------------------------
+
+
+def _NiceSortOrNone(names: Any) -> Any:
+  if not names:
+    return None
+  return utils.NiceSort(names)
+
+
+def _LockValue(field: str, info: dict) -> list:
+  if field == "name":
+    return [constants.RS_NORMAL, info.get("name")]
+  if field == "mode":
+    return [constants.RS_NORMAL, info.get("mode")]
+  if field == "owner":
+    return [constants.RS_NORMAL, _NiceSortOrNone(info.get("owner"))]
+  if field == "pending":
+    pending = info.get("pending")
+    if pending:
+      pending = [[mode, utils.NiceSort(names)] for (mode, names) in pending]
+    else:
+      pending = None
+    return [constants.RS_NORMAL, pending]
+  return [constants.RS_UNKNOWN, None]
+
+
+def QueryLocks(glm: Any, fields: list, qfilter: Any) -> dict:
+  """query2 answer for the "lock" resource, rows sorted by lock name.
+
+  @raise errors.OpPrereqError: a filter was given (locks are not filtered)
+
+  """
+  if qfilter is not None:
+    raise errors.OpPrereqError("Lock queries can't be filtered",
+                               errors.ECODE_INVAL)
+  infos = utils.NiceSort(glm.GetLockInfo(), key=lambda info: info["name"])
+  data = [[_LockValue(field, info) for field in fields] for info in infos]
+  return {"fields": _FieldDefs(LOCK_FIELDS, fields), "data": data}
+
+
+def NormalizeJobId(job_id: Any) -> int:
+  """A job id as int; ints and decimal strings are accepted.
+
+  @raise errors.OpPrereqError: anything else (ECODE_INVAL)
+
+  """
+  if ht.TJobId(job_id):
+    return int(job_id)
+  raise errors.OpPrereqError("Invalid job ID %r: expected a non-negative"
+                             " integer or decimal string" % (job_id, ),
+                             errors.ECODE_INVAL)
+
+
+def _NamesFromFilter(qfilter: Any, field: str) -> List[Any]:
+  """Values of a filter that only asks for items by name.
+
+  Such a filter is ``[=, field, value]`` or an ``|`` (maybe nested) of
+  them; both equality spellings are accepted.
+
+  @raise errors.OpPrereqError: any other filter
+
+  """
+  if isinstance(qfilter, list) and qfilter:
+    operator = qfilter[0]
+    if (operator in (constants.QLANG_OP_EQUAL,
+                     constants.QLANG_OP_EQUAL_LEGACY) and
+        len(qfilter) == 3 and qfilter[1] == field):
+      return [qfilter[2]]
+    if operator == constants.QLANG_OP_OR:
+      result = []
+      for operand in qfilter[1:]:
+        result.extend(_NamesFromFilter(operand, field))
+      return result
+  raise _PendingError("A job query filter other than a list of job IDs"
+                      " (%r)" % (qfilter, ))
+
+
+def QueryJobsQ2(jobqueue: Any, fields: list, qfilter: Any) -> dict:
+  """query2 answer for the "job" resource.
+
+  A filter naming job ids gives rows in that order (missing jobs get
+  status 3 for every field but ``id``); no filter gives every job in the
+  queue in id order.
+
+  """
+  if qfilter is None:
+    job_ids = None
+  else:
+    job_ids = utils.UniqueSequence(NormalizeJobId(job_id) for job_id in
+                                   _NamesFromFilter(qfilter, "id"))
+  known = [name for name in fields if name in JOB_FIELDS]
+  wanted = ["id", "status"] + known
+  rows = jobqueue.QueryJobs(job_ids, wanted)
+  if job_ids is None:
+    job_ids = [None] * len(rows)
+  data = []
+  for (requested_id, row) in zip(job_ids, rows):
+    missing = row is None or row[1] is None
+    values = {} if missing else dict(zip(wanted, row))
+    job_id = requested_id if requested_id is not None else values.get("id")
+    out = []
+    for name in fields:
+      if name not in JOB_FIELDS:
+        out.append([constants.RS_UNKNOWN, None])
+      elif name == "id":
+        out.append([constants.RS_NORMAL, job_id])
+      elif missing:
+        out.append([constants.RS_UNAVAIL, None])
+      else:
+        value = values[name]
+        if value is None and name in _JOB_UNAVAIL_IF_NONE:
+          out.append([constants.RS_UNAVAIL, None])
+        else:
+          out.append([constants.RS_NORMAL, value])
+    data.append(out)
+  return {"fields": _FieldDefs(JOB_FIELDS, fields), "data": data}
+
+
+def _CheckOldStyleFields(fields: list, known: Any) -> None:
+  unknown = [name for name in fields if name not in known]
+  if unknown:
+    raise errors.OpPrereqError("Unknown output fields selected: %s" %
+                               utils.CommaJoin(unknown), errors.ECODE_INVAL)
+
+
+# -- watcher pause -----------------------------------------------------------
+
+
+def ReadWatcherPauseFile(filename: str, now: Optional[float] = None,
+                         remove_after: int = WATCHER_PAUSE_REMOVE_AFTER
+                         ) -> Optional[int]:
+  """The watcher pause end time, or None when not paused.
+
+  A file that is malformed or more than ``remove_after`` seconds out of
+  date is removed.
+
+  """
+  if now is None:
+    now = time.time()
+  try:
+    value = utils.ReadFile(filename)
+  except EnvironmentError:
+    return None
+  try:
+    until = int(value.strip())
+  except ValueError:
+    logging.warning("Watcher pause file %s holds %r, not a time; removing it",
+                    filename, value)
+    utils.RemoveFile(filename)
+    return None
+  if now > until + remove_after:
+    utils.RemoveFile(filename)
+    return None
+  if now > until:
+    return None
+  return until
+
+
+def SetWatcherPause(until: Any, now: Optional[float] = None) -> Any:
+  """Pause the watcher until ``until`` (None: stop pausing).
+
+  @raise errors.GenericError: the time is in the past
+
+  """
+  filename = pathutils.WATCHER_PAUSEFILE
+  if until is None:
+    logging.info("Watcher pause cleared")
+    utils.RemoveFile(filename)
+    return None
+  if now is None:
+    now = time.time()
+  if until < now:
+    raise errors.GenericError("Unable to set pause end time in the past")
+  logging.info("Pausing the watcher until %s", until)
+  utils.WriteFile(filename, data="%d\n" % int(until))
+  return until
+
+
+# -- cluster information -----------------------------------------------------
+
+
+def _Architecture() -> list:
+  return [platform.architecture()[0], platform.machine()]
+
+
+def _PrimaryIpVersion(cluster: Any) -> int:
+  if cluster.primary_ip_family == socket.AF_INET6:
+    return constants.IP6_VERSION
+  return constants.IP4_VERSION
+
+
+def GetClusterInfo(cfg: Any) -> dict:
+  """The cluster information object (RAPI /2/info, QueryClusterInfo)."""
+  cluster = cfg.GetClusterInfo()
+  enabled = list(cluster.enabled_hypervisors or [])
+  hvparams = cluster.hvparams or {}
+  os_hvp = {}
+  for (os_name, hv_dict) in (cluster.os_hvp or {}).items():
+    os_hvp[os_name] = dict((hv_name, params)
+                           for (hv_name, params) in hv_dict.items()
+                           if hv_name in enabled)
+  return {
+    "software_version": constants.RELEASE_VERSION,
+    "protocol_version": constants.PROTOCOL_VERSION,
+    "config_version": constants.CONFIG_VERSION,
+    "os_api_version": max(constants.OS_API_VERSIONS),
+    "export_version": constants.EXPORT_VERSION,
+    "architecture": _Architecture(),
+    "name": cluster.cluster_name,
+    "master": cluster.master_node,
+    "default_hypervisor": enabled[0] if enabled else None,
+    "enabled_hypervisors": enabled,
+    "hvparams": dict((hv_name, hvparams.get(hv_name, {}))
+                     for hv_name in enabled),
+    "os_hvp": os_hvp,
+    "beparams": cluster.beparams,
+    "osparams": cluster.osparams,
+    "ipolicy": cluster.ipolicy,
+    "nicparams": cluster.nicparams,
+    "ndparams": cluster.ndparams,
+    "diskparams": cluster.diskparams,
+    "candidate_pool_size": cluster.candidate_pool_size,
+    "master_netdev": cluster.master_netdev,
+    "master_netmask": cluster.master_netmask,
+    "use_external_mip_script": cluster.use_external_mip_script,
+    "volume_group_name": cluster.volume_group_name,
+    "drbd_usermode_helper": cluster.drbd_usermode_helper,
+    "file_storage_dir": cluster.file_storage_dir,
+    "shared_file_storage_dir": cluster.shared_file_storage_dir,
+    "maintain_node_health": cluster.maintain_node_health,
+    "ctime": cluster.ctime,
+    "mtime": cluster.mtime,
+    "uuid": cluster.uuid,
+    "tags": sorted(cluster.GetTags()),
+    "uid_pool": [list(item) for item in (cluster.uid_pool or [])],
+    "default_iallocator": cluster.default_iallocator,
+    "reserved_lvs": list(cluster.reserved_lvs or []),
+    "primary_ip_version": _PrimaryIpVersion(cluster),
+    "prealloc_wipe_disks": cluster.prealloc_wipe_disks,
+    "hidden_os": list(cluster.hidden_os or []),
+    "blacklisted_os": list(cluster.blacklisted_os or []),
+    }
+
+
+def _ConfigValue(cfg: Any, field: str) -> Any:
+  cluster = cfg.GetClusterInfo()
+  if field in ("cluster_name", "name"):
+    return cluster.cluster_name
+  if field == "master_node":
+    return cluster.master_node
+  if field == "software_version":
+    return constants.RELEASE_VERSION
+  if field == "protocol_version":
+    return constants.PROTOCOL_VERSION
+  if field == "config_version":
+    return constants.CONFIG_VERSION
+  if field == "os_api_version":
+    return max(constants.OS_API_VERSIONS)
+  if field == "export_version":
+    return constants.EXPORT_VERSION
+  if field == "architecture":
+    return _Architecture()
+  if field == "volume_group_name":
+    return cluster.volume_group_name
+  if field == "drain_flag":
+    return jstore.CheckDrainFlag()
+  if field == "watcher_pause":
+    return ReadWatcherPauseFile(pathutils.WATCHER_PAUSEFILE)
+  if field == "tags":
+    return sorted(cluster.GetTags())
+  if field == "ctime":
+    return cluster.ctime
+  if field == "mtime":
+    return cluster.mtime
+  raise errors.ProgrammerError("Config value field %r has no getter" %
+                               (field, ))
+
+
+def GetTags(cfg: Any, kind: str, name: Any) -> List[str]:
+  """Tags of the cluster, a node, a node group or an instance.
+
+  @raise errors.OpPrereqError: unknown kind (ECODE_INVAL) or object
+      (ECODE_NOENT)
+
+  """
+  if kind == constants.TAG_CLUSTER:
+    obj = cfg.GetClusterInfo()
+  elif kind == constants.TAG_NODE:
+    full = cfg.ExpandNodeName(name) if isinstance(name, str) else None
+    obj = cfg.GetNodeInfo(full) if full else None
+    if obj is None:
+      raise errors.OpPrereqError("Node '%s' not known" % (name, ),
+                                 errors.ECODE_NOENT)
+  elif kind == constants.TAG_INSTANCE:
+    full = cfg.ExpandInstanceName(name) if isinstance(name, str) else None
+    obj = cfg.GetInstanceInfo(full) if full else None
+    if obj is None:
+      raise errors.OpPrereqError("Instance '%s' not known" % (name, ),
+                                 errors.ECODE_NOENT)
+  elif kind == constants.TAG_NODEGROUP:
+    if not isinstance(name, str) or not name:
+      raise errors.OpPrereqError("Node group '%s' not found" % (name, ),
+                                 errors.ECODE_NOENT)
+    obj = cfg.GetNodeGroup(cfg.LookupNodeGroup(name))
+  else:
+    raise errors.OpPrereqError("Invalid tag kind '%s', expected one of %s" %
+                               (kind, utils.CommaJoin(
+                                 sorted(constants.VALID_TAG_TYPES))),
+                               errors.ECODE_INVAL)
+  return sorted(obj.GetTags())
+
+
+# -- argument checking -------------------------------------------------------
+
+
+class _Arg(NamedTuple):
+  name: str
+  check: Callable[[Any], bool]
+  description: str
+
+
+_TFieldList = ht.TListOf(ht.TString)
+_TOpList = ht.TAnd(ht.TListOf(ht.TDict), ht.TTrue)
+_TNames = ht.TListOf(ht.TString)
+
+_A_JOB_ID = _Arg("job_id", ht.TJobId,
+                 "a job ID (non-negative integer or decimal string)")
+_A_FIELDS = _Arg("fields", _TFieldList, "a list of field names")
+_A_MAYBE_FIELDS = _Arg("fields", ht.TOr(ht.TNone, _TFieldList),
+                       "null or a list of field names")
+_A_WHAT = _Arg("what", ht.TString, "a resource name")
+_A_USE_LOCKING = _Arg("use_locking", ht.TBool, "a boolean")
+_A_NAMES = _Arg("names", _TNames, "a list of names")
+
+#: method -> (required args, optional trailing args)
+_SIGNATURES: Dict[str, tuple] = {
+  luxi.REQ_SUBMIT_JOB: ([_Arg("ops", _TOpList,
+                              "a non-empty list of opcode objects")], []),
+  luxi.REQ_SUBMIT_MANY_JOBS: ([_Arg("jobs", ht.TListOf(_TOpList),
+                                    "a list of jobs, each a non-empty list of"
+                                    " opcode objects")], []),
+  luxi.REQ_CANCEL_JOB: ([_A_JOB_ID],
+                        [_Arg("kill", ht.TBool, "a boolean")]),
+  luxi.REQ_ARCHIVE_JOB: ([_A_JOB_ID], []),
+  luxi.REQ_AUTO_ARCHIVE_JOBS: ([_Arg("age", ht.TNumber,
+                                     "a number of seconds (-1 for all)"),
+                                _Arg("timeout", ht.TNonNegativeNumber,
+                                     "a non-negative number of seconds")],
+                               []),
+  luxi.REQ_WAIT_FOR_JOB_CHANGE: ([_A_JOB_ID, _A_FIELDS,
+                                  _Arg("prev_job_info", ht.TMaybeList,
+                                       "null or a list"),
+                                  _Arg("prev_log_serial",
+                                       ht.TMaybe(ht.TInt),
+                                       "null or an integer"),
+                                  _Arg("timeout", ht.TNonNegativeNumber,
+                                       "a non-negative number of seconds")],
+                                 []),
+  luxi.REQ_QUERY: ([_A_WHAT, _A_FIELDS,
+                    _Arg("qfilter", ht.TOr(ht.TNone, ht.TList),
+                         "null or a filter list")], []),
+  luxi.REQ_QUERY_FIELDS: ([_A_WHAT, _A_MAYBE_FIELDS], []),
+  luxi.REQ_QUERY_JOBS: ([_Arg("job_ids", ht.TOr(ht.TNone,
+                                                ht.TListOf(ht.TJobId)),
+                              "null or a list of job IDs"), _A_FIELDS], []),
+  luxi.REQ_QUERY_INSTANCES: ([_A_NAMES, _A_FIELDS, _A_USE_LOCKING], []),
+  luxi.REQ_QUERY_NODES: ([_A_NAMES, _A_FIELDS, _A_USE_LOCKING], []),
+  luxi.REQ_QUERY_GROUPS: ([_A_NAMES, _A_FIELDS, _A_USE_LOCKING], []),
+  luxi.REQ_QUERY_EXPORTS: ([_Arg("nodes", _TNames, "a list of node names"),
+                            _A_USE_LOCKING], []),
+  luxi.REQ_QUERY_CONFIG_VALUES: ([_A_FIELDS], []),
+  luxi.REQ_QUERY_CLUSTER_INFO: ([], []),
+  luxi.REQ_QUERY_TAGS: ([_Arg("kind", ht.TString, "a tag kind"),
+                         _Arg("name", ht.TOr(ht.TNone, ht.TString),
+                              "an object name")], []),
+  luxi.REQ_SET_DRAIN_FLAG: ([_Arg("drain_flag", ht.TBool, "a boolean")], []),
+  luxi.REQ_SET_WATCHER_PAUSE: ([_Arg("until", ht.TOr(ht.TNone, ht.TNumber),
+                                     "null or a Unix time")], []),
+  }
+
+
+def CheckArguments(method: str, args: list) -> list:
+  """Check count and types of a method's arguments.
+
+  @return: the arguments, optional ones filled with None
+  @raise ArgumentError: unknown method, wrong count or a wrong type
+
+  """
+  signature = _SIGNATURES.get(method)
+  if signature is None:
+    raise ArgumentError("Invalid operation '%s'" % (method, ))
+  (required, optional) = signature
+  if not len(required) <= len(args) <= len(required) + len(optional):
+    names = [arg.name for arg in required] + \
+            ["[%s]" % arg.name for arg in optional]
+    raise ArgumentError("Method %s takes %s argument(s) (%s), got %d" %
+                        (method, len(required) if not optional else
+                         "%d-%d" % (len(required),
+                                    len(required) + len(optional)),
+                         ", ".join(names), len(args)))
+  for (spec, value) in zip(required + optional, args):
+    if not spec.check(value):
+      raise ArgumentError("Argument '%s' of method %s must be %s, got %r" %
+                          (spec.name, method, spec.description, value))
+  return list(args) + [None] * (len(required) + len(optional) - len(args))
+
+
+def _LoadOps(ops: list) -> list:
+  return [opcodes.OpCode.LoadOpCode(data) for data in ops]
+
+
+# -- dispatching -------------------------------------------------------------
+
+
+class ClientOps:
+  """Answers LUXI requests from the master's context.
+
+  The context has ``cfg`` (ConfigWriter), ``glm`` (GanetiLockManager) and
+  ``jobqueue`` (JobQueue).
+
+  """
+  def __init__(self, context: Any):
+    self.context = context
+    self._handlers: Dict[str, Callable[..., Any]] = {
+      luxi.REQ_SUBMIT_JOB: self._SubmitJob,
+      luxi.REQ_SUBMIT_MANY_JOBS: self._SubmitManyJobs,
+      luxi.REQ_CANCEL_JOB: self._CancelJob,
+      luxi.REQ_ARCHIVE_JOB: self._ArchiveJob,
+      luxi.REQ_AUTO_ARCHIVE_JOBS: self._AutoArchiveJobs,
+      luxi.REQ_WAIT_FOR_JOB_CHANGE: self._WaitForJobChange,
+      luxi.REQ_QUERY: self._Query,
+      luxi.REQ_QUERY_FIELDS: self._QueryFields,
+      luxi.REQ_QUERY_JOBS: self._QueryJobs,
+      luxi.REQ_QUERY_INSTANCES: self._Pending(luxi.REQ_QUERY_INSTANCES),
+      luxi.REQ_QUERY_NODES: self._Pending(luxi.REQ_QUERY_NODES),
+      luxi.REQ_QUERY_GROUPS: self._Pending(luxi.REQ_QUERY_GROUPS),
+      luxi.REQ_QUERY_EXPORTS: self._Pending(luxi.REQ_QUERY_EXPORTS),
+      luxi.REQ_QUERY_CONFIG_VALUES: self._QueryConfigValues,
+      luxi.REQ_QUERY_CLUSTER_INFO: self._QueryClusterInfo,
+      luxi.REQ_QUERY_TAGS: self._QueryTags,
+      luxi.REQ_SET_DRAIN_FLAG: self._SetDrainFlag,
+      luxi.REQ_SET_WATCHER_PAUSE: self._SetWatcherPause,
+      }
+    missing = set(luxi.REQ_ALL) ^ set(self._handlers)
+    if missing:
+      raise errors.ProgrammerError("LUXI methods without handler or"
+                                   " unknown: %s" % sorted(missing))
+
+  def HandleRequest(self, method: str, args: list) -> Any:
+    """Answer one request.
+
+    @raise ArgumentError: unknown method or bad arguments
+    @raise errors.GenericError: the request was refused or failed
+
+    """
+    args = CheckArguments(method, args)
+    return self._handlers[method](*args)
+
+  @staticmethod
+  def _Pending(method: str) -> Callable[..., Any]:
+    def fn(*_):
+      raise _PendingError(method)
+    return fn
+
+  @property
+  def _queue(self) -> Any:
+    queue = self.context.jobqueue
+    if queue is None:
+      raise errors.JobQueueError("The job queue is not available")
+    return queue
+
+  def _SubmitJob(self, ops):
+    logging.info("Received new job")
+    return self._queue.SubmitJob(_LoadOps(ops))
+
+  def _SubmitManyJobs(self, jobs):
+    logging.info("Received multiple jobs (%d)", len(jobs))
+    return self._queue.SubmitManyJobs([_LoadOps(ops) for ops in jobs])
+
+  def _CancelJob(self, job_id, kill):
+    if kill:
+      raise errors.OpPrereqError("Killing running jobs is not supported by"
+                                 " this master", errors.ECODE_INVAL)
+    job_id = NormalizeJobId(job_id)
+    logging.info("Received job cancel request for %s", job_id)
+    (success, message) = self._queue.CancelJob(job_id)
+    return [success, message]
+
+  def _ArchiveJob(self, job_id):
+    job_id = NormalizeJobId(job_id)
+    logging.info("Received job archive request for %s", job_id)
+    return self._queue.ArchiveJob(job_id)
+
+  def _AutoArchiveJobs(self, age, timeout):
+    logging.info("Received job autoarchive request for age %s, timeout %s",
+                 age, timeout)
+    (archived, not_checked) = self._queue.AutoArchiveJobs(age, timeout)
+    return [archived, not_checked]
+
+  def _WaitForJobChange(self, job_id, fields, prev_job_info, prev_log_serial,
+                        timeout):
+    _CheckOldStyleFields(fields, JOB_FIELDS)
+    return self._queue.WaitForJobChanges(NormalizeJobId(job_id), fields,
+                                         prev_job_info, prev_log_serial,
+                                         timeout)
+
+  def _QueryJobs(self, job_ids, fields):
+    _CheckOldStyleFields(fields, JOB_FIELDS)
+    if job_ids is not None:
+      job_ids = [NormalizeJobId(job_id) for job_id in job_ids]
+    rows = self._queue.QueryJobs(job_ids, fields)
+    if job_ids is None:
+      return rows
+    # an unknown job still yields a row: its id, then nulls
+    result = []
+    for (job_id, row) in zip(job_ids, rows):
+      if row is None:
+        row = [job_id if name == "id" else None for name in fields]
+      result.append(row)
+    return result
+
+  def _Query(self, what, fields, qfilter):
+    if what == constants.QR_LOCK:
+      return QueryLocks(self.context.glm, fields, qfilter)
+    if what == constants.QR_JOB:
+      return QueryJobsQ2(self._queue, fields, qfilter)
+    if what in constants.QR_VIA_LUXI:
+      raise _PendingError("Query(%s)" % what)
+    raise errors.OpPrereqError("Resource type '%s' unknown" % (what, ),
+                               errors.ECODE_INVAL)
+
+  def _QueryFields(self, what, fields):
+    if what == constants.QR_LOCK:
+      return _QueryFieldsResult(LOCK_FIELDS, fields)
+    if what == constants.QR_JOB:
+      return _QueryFieldsResult(JOB_FIELDS, fields)
+    if what in constants.QR_VIA_LUXI:
+      raise _PendingError("QueryFields(%s)" % what)
+    raise errors.OpPrereqError("Resource type '%s' unknown" % (what, ),
+                               errors.ECODE_INVAL)
+
+  def _QueryConfigValues(self, fields):
+    _CheckOldStyleFields(fields, CLUSTER_CONFIG_FIELDS)
+    return [_ConfigValue(self.context.cfg, field) for field in fields]
+
+  def _QueryClusterInfo(self):
+    return GetClusterInfo(self.context.cfg)
+
+  def _QueryTags(self, kind, name):
+    return GetTags(self.context.cfg, kind, name)
+
+  def _SetDrainFlag(self, drain_flag):
+    logging.info("Setting the job queue drain flag to %s", drain_flag)
+    self._queue.SetDrainFlag(drain_flag)
+    return True
+
+  @staticmethod
+  def _SetWatcherPause(until):
+    return SetWatcherPause(until)
+
+
+def _Failure(message: str) -> str:
+  return luxi.FormatResponse(False, "Caught exception: %s" % message,
+                             version=constants.LUXI_VERSION)
+
+
+def ProcessRequest(ops: ClientOps, message: bytes) -> str:
+  """Turn one request text into one response text; never raises.
+
+  Ganeti errors go back encoded (the client re-raises the same class);
+  protocol mistakes, argument errors and unexpected failures go back as a
+  "Caught exception: ..." string.
+
+  """
+  try:
+    (method, args, version) = luxi.ParseRequest(message)
+  except luxi.ProtocolError as err:
+    logging.warning("Malformed LUXI request: %s", err)
+    return _Failure(str(err))
+
+  try:
+    if version is not None and version != constants.LUXI_VERSION:
+      raise errors.LuxiError("LUXI version mismatch, server %s, request %s" %
+                             (constants.LUXI_VERSION, version))
+    result = ops.HandleRequest(method, args)
+    return luxi.FormatResponse(True, result, version=constants.LUXI_VERSION)
+  except ArgumentError as err:
+    logging.info("Refused LUXI request %s: %s", method, err)
+    return _Failure(str(err))
+  except errors.GenericError as err:
+    logging.info("LUXI request %s failed: %s", method,
+                 errors.FormatError(err))
+    try:
+      return luxi.FormatResponse(False, errors.EncodeException(err),
+                                 version=constants.LUXI_VERSION)
+    except errors.ProgrammerError as enc_err:
+      return _Failure("%s (and its arguments cannot be sent: %s)" %
+                      (err, enc_err))
+  except Exception as err:  # pylint: disable=W0703
+    logging.exception("Unexpected error while handling LUXI request %s",
+                      method)
+    return _Failure("%s: %s" % (err.__class__.__name__, err))
+
+
+def ProcessFrame(ops: ClientOps, message: bytes) -> bytes:
+  """ProcessRequest plus the wire encoding of the response."""
+  return luxi.EncodeMessage(ProcessRequest(ops, message))
+
