@@ -108,7 +108,8 @@ def _CheckWriteFileArgs(file_name, fn, data, atime, mtime, keep_perms, mode,
 
 def WriteFile(file_name, fn=None, data=None, mode=None, uid=-1, gid=-1,
               atime=None, mtime=None, close=True, dry_run=False, backup=False,
-              prewrite=None, postwrite=None, keep_perms=KP_NEVER):
+              prewrite=None, postwrite=None, keep_perms=KP_NEVER,
+              sync_dir=True):
   """Replace a file's contents atomically.
 
   Readers see either the old file or the complete new one, even if this
@@ -132,6 +133,11 @@ def WriteFile(file_name, fn=None, data=None, mode=None, uid=-1, gid=-1,
   @param postwrite: function called with the descriptor after writing
   @param keep_perms: KP_NEVER, KP_ALWAYS or KP_IF_EXISTS: copy mode and
       owner of the file being replaced
+  @param sync_dir: also sync the directory after the rename, so the rename
+      itself survives a power loss at once; without it the rename is made
+      durable by the file system's next journal commit (within seconds,
+      or at the next fsync of any file on it), which files written at a
+      high rate (the job queue) accept in exchange for one sync less
   @return: the open descriptor if close is False, else None
   @raise errors.ProgrammerError: bad combination of arguments
 
@@ -178,7 +184,8 @@ def WriteFile(file_name, fn=None, data=None, mode=None, uid=-1, gid=-1,
     if not dry_run:
       os.rename(new_name, file_name)
       renamed = True
-      _FsyncDir(dir_name or ".")
+      if sync_dir:
+        _FsyncDir(dir_name or ".")
   except BaseException:
     utils_wrapper.CloseFdNoError(fd)
     if not renamed:

@@ -552,3 +552,20 @@ def test_get_mounts(tmp_path):
   assert any(m[1] == "/" for m in utils_io.GetMounts())
   with pytest.raises(FileNotFoundError):
     utils_io.GetMounts(str(tmp_path / "missing"))
+
+
+def test_write_file_syncs_the_directory_unless_told_not_to(tmp_path,
+                                                           monkeypatch):
+  synced = []
+  real = utils_io._FsyncDir
+  monkeypatch.setattr(utils_io, "_FsyncDir",
+                      lambda name: (synced.append(name), real(name)))
+  target = str(tmp_path / "file")
+  utils_io.WriteFile(target, data="one")
+  assert synced == [str(tmp_path)]
+  utils_io.WriteFile(target, data="two", sync_dir=False)
+  assert synced == [str(tmp_path)]
+  assert utils_io.ReadFile(target) == "two"
+  # a dry run renames nothing, so there is nothing to sync
+  utils_io.WriteFile(target, data="three", dry_run=True)
+  assert synced == [str(tmp_path)]
