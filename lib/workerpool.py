@@ -240,7 +240,9 @@ class WorkerPool:
     self._num_queued += 1
     if task_id is not None:
       self._by_id.setdefault(task_id, {})[task] = None
-    self._pool_to_worker.notify_all()
+    # one task needs one worker: waking them all would have every idle
+    # thread race for the lock only to go back to sleep
+    self._pool_to_worker.notify()
 
   def _PopTaskUnlocked(self) -> Optional[_Task]:
     while self._heap:
@@ -269,6 +271,9 @@ class WorkerPool:
     """Block until there is a task for ``worker``; None tells it to exit."""
     while True:
       if worker._terminate:
+        if self._active and self._num_queued:
+          # the wake-up this worker took may have been meant for a task
+          self._pool_to_worker.notify()
         return None
       if self._active:
         task = self._PopTaskUnlocked()
