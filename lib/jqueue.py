@@ -15,6 +15,7 @@ LUXI itself, and must not run opcodes other than through mcpu.
 """
 
 import logging
+import os
 import threading
 import time
 
@@ -40,6 +41,9 @@ from ganeti import jqueue_exec
 
 #: Number of worker threads running jobs
 JOBQUEUE_THREADS = 25
+
+#: job ids reserved per write of the serial file
+SERIAL_BLOCK = 64
 
 #: No new job is accepted while this many jobs are in the queue directory
 JOB_QUEUE_SIZE_HARD_LIMIT = constants.JOB_QUEUE_SIZE_HARD_LIMIT
@@ -191,6 +195,63 @@ def LoadJobFromDisk(job_id, try_archived):
   return None
 
 
+class _JobFileState:
+  """Write ordering of one job file (see JobQueue._FlushJobWrites)."""
+  __slots__ = ["filename", "lock", "seq", "written_seq", "archived"]
+
+  def __init__(self, filename):
+    self.filename = filename
+    self.lock = threading.Lock()
+    self.seq = 0
+    self.written_seq = 0
+    self.archived = False
+
+
+class _QueueLock:
+  """The queue's lock; job files changed under it are written after it.
+
+  Writing, syncing and replicating a job file takes about a millisecond;
+  done under the queue lock, every job would wait for every other job's
+  disk writes.  Instead the changes are snapshotted under the lock and
+  written by the same thread right after it releases the lock, before the
+  ``with`` block is left, so a caller still returns only once its changes
+  are on disk.
+
+  """
+  def __init__(self, flush_fn):
+    self._lock = threading.Lock()
+    self._local = threading.local()
+    self._flush_fn = flush_fn
+
+  def __enter__(self):
+    self._lock.acquire()
+    self._local.pending = []
+    return self
+
+  def __exit__(self, exc_type, exc_value, traceback):
+    pending = self._local.pending
+    self._local.pending = None
+    self._lock.release()
+    if pending:
+      self._flush_fn(pending)
+
+  def locked(self):
+    return self._lock.locked()
+
+  def TakePendingWrites(self):
+    """Take this thread's queued writes to write them itself (lock held)."""
+    pending = self._local.pending
+    self._local.pending = []
+    return pending
+
+  def AddPendingWrite(self, item):
+    """Queue a write for when this thread releases the lock."""
+    pending = getattr(self._local, "pending", None)
+    if pending is None or not self._lock.locked():
+      raise errors.ProgrammerError("Job file written without the queue lock")
+    pending.append(item)
+
+
 class JobQueue:
   """The job queue of the master daemon.
 
@@ -223,7 +284,8 @@ class JobQueue:
     if _num_workers is None:
       _num_workers = JOBQUEUE_THREADS
 
-    self._lock = threading.Lock()
+    self._lock = _QueueLock(self._FlushJobWrites)
+    self._file_states = {}
     self._jobs = {}
     self._accepting_jobs = True
     self._wpool = None
@@ -232,8 +294,11 @@ class JobQueue:
 
     self._queue_filelock = jstore.InitAndVerifyQueue(
       must_lock=True, timeout=QUEUE_LOCK_TIMEOUT)
+    self._watcher = None
     try:
+      self._watcher = self._StartWatcher()
       self._last_serial = jstore.ReadSerial()
+      self._reserved_serial = self._last_serial
       self._wpool = workerpool.WorkerPool("Jq", _num_workers, _JobQueueWorker)
       try:
         restart = self._InspectQueue()
@@ -242,8 +307,20 @@ class JobQueue:
         self._wpool.TerminateWorkers()
         raise
     except BaseException:
+      if self._watcher is not None:
+        self._watcher.Close()
       self._queue_filelock.Close()
       raise
+
+  @staticmethod
+  def _StartWatcher():
+    """The inotify watcher of WaitForJobChanges, or None (then polling)."""
+    try:
+      return jqueue_exec.JobFileWatcher(pathutils.QUEUE_DIR)
+    except (errors.InotifyError, OSError) as err:
+      logging.warning("No inotify on %s (%s); WaitForJobChanges falls back"
+                      " to polling", pathutils.QUEUE_DIR, err)
+      return None
 
   # Start-up
 
@@ -262,7 +339,7 @@ class JobQueue:
         logging.warning("Job %s exists but the serial file says %s;"
                         " continuing after the highest job id", job_ids[-1],
                         self._last_serial)
-        self._last_serial = job_ids[-1]
+        self._last_serial = self._reserved_serial = job_ids[-1]
         self._WriteAndReplicateFileUnlocked(
           pathutils.JOB_QUEUE_SERIAL_FILE,
           jstore.FormatSerial(self._last_serial))
@@ -306,7 +383,8 @@ class JobQueue:
     return self._jobs.get(job.id) is job
 
   def _WriteAndReplicateFileUnlocked(self, filename, data, replicate=True):
-    utils.WriteFile(filename, data=data)
+    # every job file change is synced; the directory is not (see WriteFile)
+    utils.WriteFile(filename, data=data, sync_dir=False)
     if replicate and self._replication_fn is not None:
       try:
         self._replication_fn(filename, data)
@@ -321,8 +399,40 @@ class JobQueue:
       raise errors.ProgrammerError("Job %s is not (or no longer) managed by"
                                    " this queue; not writing it" % job.id)
     data = serializer.DumpJson(job.Serialize())
-    self._WriteAndReplicateFileUnlocked(jstore.GetJobFilename(job.id), data,
-                                        replicate=replicate)
+    state = self._file_states.get(job.id)
+    if state is None:
+      state = self._file_states[job.id] = _JobFileState(
+        jstore.GetJobFilename(job.id))
+    state.seq += 1
+    self._lock.AddPendingWrite((state, state.seq, data, replicate))
+
+  def _FlushJobWrites(self, pending):
+    """Write job files snapshotted under the queue lock (lock not held).
+
+    Each job's writes stay in order through its file state: a snapshot
+    older than what is on disk already is skipped, and nothing is written
+    for an archived job.
+
+    """
+    for (state, seq, data, replicate) in pending:
+      with state.lock:
+        if state.archived or seq <= state.written_seq:
+          continue
+        self._WriteAndReplicateFileUnlocked(state.filename, data,
+                                            replicate=replicate)
+        state.written_seq = seq
+
+  def _PrepareArchivalUnlocked(self, job):
+    """Bring a job's file up to date and stop further writes to it."""
+    state = self._file_states.pop(job.id, None)
+    if state is None:
+      return
+    with state.lock:
+      if state.written_seq < state.seq:
+        self._WriteAndReplicateFileUnlocked(
+          state.filename, serializer.DumpJson(job.Serialize()))
+        state.written_seq = state.seq
+      state.archived = True
 
   def _RenameFilesUnlocked(self, renames):
     """Rename queue files (archiving); failures are logged and skipped.
@@ -339,6 +449,12 @@ class JobQueue:
         logging.error("Cannot rename %s to %s: %s", old, new, err)
         continue
       done.append((old, new))
+    if self._watcher is not None:
+      # moves out of the queue directory are not watched (see
+      # jqueue_exec._WATCH_MASK), so clients waiting for these jobs are
+      # told here
+      for (old, _) in done:
+        self._watcher.FileChanged(os.path.basename(old))
     if done and self._rename_fn is not None:
       try:
         self._rename_fn(done)
@@ -347,12 +463,22 @@ class JobQueue:
     return done
 
   def _NewSerialsUnlocked(self, count):
-    """Allocate job ids; the serial file is written before they are used."""
+    """Allocate job ids.
+
+    The serial file holds the highest id reserved, written before any id
+    of a block is handed out; blocks of SERIAL_BLOCK ids spare most
+    submissions a synced write.  After a restart numbering continues
+    behind the block, so an id is never used twice (gaps are harmless).
+
+    """
     if count <= 0:
       return []
     serial = self._last_serial + count
-    self._WriteAndReplicateFileUnlocked(pathutils.JOB_QUEUE_SERIAL_FILE,
-                                        jstore.FormatSerial(serial))
+    if serial > self._reserved_serial:
+      reserved = serial + SERIAL_BLOCK - 1
+      self._WriteAndReplicateFileUnlocked(pathutils.JOB_QUEUE_SERIAL_FILE,
+                                          jstore.FormatSerial(reserved))
+      self._reserved_serial = reserved
     result = list(range(self._last_serial + 1, serial + 1))
     self._last_serial = serial
     return result
@@ -385,13 +511,35 @@ class JobQueue:
       _NormalizeDependencies(op)
     job = _QueuedJob(self, job_id, ops)
     self._jobs[job_id] = job
-    try:
-      self._UpdateJobUnlocked(job)
-    except BaseException:
-      del self._jobs[job_id]
-      raise
+    # written by _WriteNewJobs once the lock is released
+    self._UpdateJobUnlocked(job)
     logging.debug("Added job %s: %s", job_id, _OpSummaries(ops))
     return job
+
+  def _WriteNewJobs(self, jobs, pending):
+    """Write the files of just-submitted jobs (queue lock not held).
+
+    A job whose file cannot be written is forgotten again: it was never
+    handed to a worker, and its submitter gets the error.
+
+    @return: list of (job, error) for the jobs that could not be written
+
+    """
+    by_file = dict((item[0].filename, item) for item in pending)
+    failed = []
+    for job in jobs:
+      try:
+        self._FlushJobWrites([by_file[jstore.GetJobFilename(job.id)]])
+      except Exception as err:  # pylint: disable=W0703
+        logging.error("Cannot write the file of new job %s: %s", job.id, err)
+        failed.append((job, err))
+    if failed:
+      with self._lock:
+        for (job, _) in failed:
+          if self._jobs.get(job.id) is job:
+            del self._jobs[job.id]
+          self._file_states.pop(job.id, None)
+    return failed
 
   def _EnqueueJobs(self, jobs):
     """Hand jobs to the worker pool at their current priority."""
@@ -416,6 +564,9 @@ class JobQueue:
       self._CheckAcceptingUnlocked()
       (job_id, ) = self._NewSerialsUnlocked(1)
       job = self._SubmitJobUnlocked(job_id, _LoadOps(ops))
+      pending = self._lock.TakePendingWrites()
+    for (_, err) in self._WriteNewJobs([job], pending):
+      raise errors.JobQueueError("Cannot write job %s: %s" % (job_id, err))
     self._EnqueueJobs([job])
     return job_id
 
@@ -466,7 +617,14 @@ class JobQueue:
           continue
         results.append([True, job_id])
         added.append(job)
-    self._EnqueueJobs(added)
+      pending = self._lock.TakePendingWrites()
+    failed = dict((job.id, err) for (job, err) in
+                  self._WriteNewJobs(added, pending))
+    for result in results:
+      if result[0] and result[1] in failed:
+        result[:] = [False, "Cannot write job %s: %s" %
+                     (result[1], failed[result[1]])]
+    self._EnqueueJobs([job for job in added if job.id not in failed])
     return results
 
   # Status, waiting, queries
@@ -498,10 +656,25 @@ class JobQueue:
     timeout = _CheckNumber(timeout, "WaitForJobChanges timeout")
     if prev_log_serial is not None:
       _CheckNumber(prev_log_serial, "Previous log serial")
+    prev_job_info = jqueue_exec.NormalizeJobInfo(prev_job_info)
+
+    def _Check():
+      # the queue's memory is the truth for its jobs (their files are
+      # written just after a change); archived jobs are read from disk
+      with self._lock:
+        job = self._jobs.get(job_id)
+        if job is not None:
+          return jqueue_exec.CheckForChanges(job, fields, prev_job_info,
+                                             prev_log_serial)
+      job = LoadJobFromDisk(job_id, True)
+      if job is None:
+        raise errors.JobLost()
+      return jqueue_exec.CheckForChanges(job, fields, prev_job_info,
+                                         prev_log_serial)
+
     return jqueue_exec.WaitForJobChanges(
-      jstore.GetJobFilename(job_id),
-      lambda: LoadJobFromDisk(job_id, True),
-      fields, prev_job_info, prev_log_serial, max(0, timeout))
+      jstore.GetJobFilename(job_id), _Check, max(0, timeout),
+      watcher=self._watcher)
 
   def _GetJobsForQuery(self, job_ids):
     """(job id, job or None) pairs; all queue jobs for an empty list."""
@@ -571,6 +744,7 @@ class JobQueue:
       if not job.IsFinalized():
         logging.debug("Job %s is not finalized, not archiving it", job.id)
         continue
+      self._PrepareArchivalUnlocked(job)
       renames[job.id] = (jstore.GetJobFilename(job.id),
                          jstore.GetArchivedJobFilename(job.id))
     done = set(old for (old, _) in self._RenameFilesUnlocked(
@@ -661,19 +835,22 @@ class JobQueue:
       self._accepting_jobs = False
     self._wpool.SetActive(False)
     self._wpool.TerminateWorkers()
+    if self._watcher is not None:
+      self._watcher.Close()
     self._queue_filelock.Close()
 
   # Bugs
 
   def _FailJobOnBug(self, job, err):
     """Finish a job whose processing raised unexpectedly."""
-    with self._lock:
-      if job.IsFinalized() or not self._IsManagedUnlocked(job):
-        return
-      job.cur_opctx = None
-      job.MarkUnfinishedOps(constants.OP_STATUS_ERROR, EncodeOpError(err))
-      job.Finalize()
-      try:
+    try:
+      with self._lock:
+        if job.IsFinalized() or not self._IsManagedUnlocked(job):
+          return
+        job.cur_opctx = None
+        job.MarkUnfinishedOps(constants.OP_STATUS_ERROR, EncodeOpError(err))
+        job.Finalize()
+        # the file is written when the lock is released
         self._UpdateJobUnlocked(job)
-      except Exception:  # pylint: disable=W0703
-        logging.exception("Job %s: cannot record the failure", job.id)
+    except Exception:  # pylint: disable=W0703
+      logging.exception("Job %s: cannot record the failure", job.id)

@@ -4,7 +4,7 @@ Layer 5 (master side), part of jqueue. `_JobProcessor` advances a job by
 one opcode (or one failed lock attempt) and tells the worker whether the
 job is finished, goes back into the pool, or waits for other jobs; the
 `_OpExecCallbacks` are mcpu's link back into the job; `_JobDependencyManager`
-parks jobs whose opcodes depend on unfinished jobs; `_JobFileChangesWaiter`
+parks jobs whose opcodes depend on unfinished jobs; `JobFileWatcher`
 blocks WaitForJobChanges callers until a job file changes (inotify).
 
 All job state is changed under the queue's lock (``queue._lock``) through
@@ -119,6 +119,8 @@ class _OpExecContext:
     self._strategy_factory = timeout_strategy_factory
     self._strategy = timeout_strategy_factory()
     self._timeout = self._strategy.NextAttempt()
+    #: whether the job file shows the opcode as waiting (see __call__)
+    self.waiting_written = False
 
   def GetNextLockTimeout(self):
     """Seconds for the next lock attempt, or None for a blocking one."""
@@ -181,7 +183,12 @@ class _JobProcessor:
         op.start_timestamp = TimeStampNow()
         if job.start_timestamp is None:
           job.start_timestamp = op.start_timestamp
-        queue._UpdateJobUnlocked(job)
+        # Most opcodes get their locks at once and are running a moment
+        # later, so the waiting state is not written here (and, as clients
+        # are woken by file changes, not announced): the file shows it once
+        # a lock attempt timed out.  A master restart treats a queued and a
+        # waiting job alike, and the running state is always on disk before
+        # the opcode executes.
       elif op.status != constants.OP_STATUS_WAITING:
         raise errors.ProgrammerError("%s: cannot start an opcode in status"
                                      " %s" % (opctx.log_prefix, op.status))
@@ -264,8 +271,9 @@ class _JobProcessor:
       if op.status == constants.OP_STATUS_CANCELING:
         status = constants.OP_STATUS_CANCELING
       else:
-        if opctx.CheckPriorityIncrease():
+        if opctx.CheckPriorityIncrease() or not opctx.waiting_written:
           queue._UpdateJobUnlocked(job)
+          opctx.waiting_written = True
         job.cur_opctx = opctx
         return self.DEFER
 
@@ -387,43 +395,116 @@ class _JobDependencyManager:
 
 
 #: inotify events in the queue directory that may mean a job file changed:
-#: atomic writes rename into place, archiving renames away
-_WATCH_MASK = (pyinotify.IN_MOVED_TO | pyinotify.IN_MOVED_FROM |
-               pyinotify.IN_CLOSE_WRITE | pyinotify.IN_DELETE)
+#: atomic writes rename into place, other writers close the file.  Renames
+#: away (IN_MOVED_FROM) are left out on purpose: pyinotify keeps a record of
+#: every such move for a minute and scans them all on each event, which
+#: grows with the job rate; the queue wakes waiters itself when archiving.
+_WATCH_MASK = (pyinotify.IN_MOVED_TO | pyinotify.IN_CLOSE_WRITE |
+               pyinotify.IN_DELETE)
 
 
-class _EventFilter(pyinotify.ProcessEvent):
-  """Remembers whether an event concerned one file name."""
-  def my_init(self, name=None):
-    self.name = name
-    self.seen = False
+class _EventRouter(pyinotify.ProcessEvent):
+  """Hands every event in the watched directory to its JobFileWatcher."""
+  def my_init(self, watcher=None):
+    self.watcher = watcher
 
   def process_default(self, event):
-    if event.name == self.name:
-      self.seen = True
+    self.watcher.FileChanged(event.name)
+
+
+class JobFileWatcher:
+  """One inotify watch on the queue directory, shared by all waiters.
+
+  The directory is watched, not the files: job files are replaced by
+  renames, which would end a watch on the file itself.  A thread reads the
+  events and wakes the waiters registered for the file that changed, so a
+  waiting client costs one threading.Event, not an inotify instance of its
+  own (creating one is expensive: pyinotify looks up libc each time).
+
+  """
+  #: how often the reader thread looks at its stop flag (milliseconds)
+  _POLL_MS = 200
+
+  def __init__(self, directory):
+    self._lock = threading.Lock()
+    self._waiters = {}
+    self._stopping = False
+    self._wm = pyinotify.WatchManager()
+    self._notifier = pyinotify.Notifier(
+      self._wm, default_proc_fun=_EventRouter(watcher=self))
+    try:
+      self._wm.add_watch(directory, _WATCH_MASK, quiet=False)
+    except pyinotify.WatchManagerError as err:
+      self._notifier.stop()
+      raise errors.InotifyError("Cannot watch %s for job file changes: %s"
+                                % (directory, err))
+    except BaseException:
+      self._notifier.stop()
+      raise
+    self._thread = threading.Thread(target=self._Run, daemon=True,
+                                    name="JobFileWatcher")
+    self._thread.start()
+
+  def _Run(self):
+    notifier = self._notifier
+    try:
+      while not self._stopping:
+        if notifier.check_events(timeout=self._POLL_MS):
+          notifier.read_events()
+          notifier.process_events()
+    except Exception:  # pylint: disable=W0703
+      logging.exception("Job file watcher failed; waiting clients fall back"
+                        " to their timeouts")
+    finally:
+      self._stopping = True
+      self._WakeAll()
+
+  def _WakeAll(self):
+    with self._lock:
+      for events in self._waiters.values():
+        for event in events:
+          event.set()
+
+  def FileChanged(self, basename):
+    """Wake the waiters of one file (called by the reader thread)."""
+    with self._lock:
+      for event in self._waiters.get(basename, ()):
+        event.set()
+
+  def Watch(self, filename):
+    """A waiter for one file; use it as a context manager."""
+    if self._stopping:
+      raise errors.InotifyError("Job file watcher is stopped")
+    return _JobFileChangesWaiter(self, os.path.basename(filename))
+
+  def _Register(self, basename, event):
+    with self._lock:
+      self._waiters.setdefault(basename, set()).add(event)
+
+  def _Unregister(self, basename, event):
+    with self._lock:
+      events = self._waiters.get(basename)
+      if events is not None:
+        events.discard(event)
+        if not events:
+          del self._waiters[basename]
+
+  def Close(self):
+    """Stop the reader thread and drop the inotify instance."""
+    if self._stopping and not self._thread.is_alive():
+      return
+    self._stopping = True
+    self._thread.join()
+    self._notifier.stop()
 
 
 class _JobFileChangesWaiter:
-  """Waits for changes of one job file through an inotify watch.
-
-  The queue directory is watched, not the file: job files are replaced by
-  renames, which would end a watch on the file itself.
-
-  """
-  def __init__(self, filename):
-    (dirname, self._basename) = os.path.split(filename)
-    self._filter = _EventFilter(name=self._basename)
-    self._wm = pyinotify.WatchManager()
-    self._notifier = pyinotify.Notifier(self._wm, default_proc_fun=self._filter)
-    try:
-      self._wm.add_watch(dirname, _WATCH_MASK, quiet=False)
-    except pyinotify.WatchManagerError as err:
-      self.Close()
-      raise errors.InotifyError("Cannot watch %s for job file changes: %s"
-                                % (dirname, err))
-    except BaseException:
-      self.Close()
-      raise
+  """Waits for changes of one job file, through a JobFileWatcher."""
+  def __init__(self, watcher, basename):
+    self._watcher = watcher
+    self._basename = basename
+    self._event = threading.Event()
+    watcher._Register(basename, self._event)  # pylint: disable=W0212
 
   def __enter__(self):
     return self
@@ -432,11 +513,8 @@ class _JobFileChangesWaiter:
     self.Close()
 
   def Close(self):
-    """Drop the inotify instance."""
-    notifier = self._notifier
-    if notifier is not None:
-      self._notifier = None
-      notifier.stop()
+    """Stop listening for this file."""
+    self._watcher._Unregister(self._basename, self._event)  # pylint: disable=W0212
 
   def Wait(self, timeout):
     """Wait until the job file changed or ``timeout`` seconds passed.
@@ -444,17 +522,31 @@ class _JobFileChangesWaiter:
     @return: whether the file changed
 
     """
-    deadline = time.monotonic() + timeout
-    while True:
-      remaining = deadline - time.monotonic()
-      if remaining <= 0:
-        return False
-      if self._notifier.check_events(timeout=int(remaining * 1000) + 1):
-        self._notifier.read_events()
-        self._notifier.process_events()
-        if self._filter.seen:
-          self._filter.seen = False
-          return True
+    if self._event.wait(max(0.0, timeout)):
+      self._event.clear()
+      return True
+    return False
+
+
+class _PrivateWatch:
+  """A watcher of its own for one wait (when no shared watcher is given)."""
+  def __init__(self, filename):
+    self._watcher = JobFileWatcher(os.path.dirname(filename))
+    try:
+      self._waiter = self._watcher.Watch(filename)
+    except BaseException:
+      self._watcher.Close()
+      raise
+
+  def __enter__(self):
+    return self
+
+  def __exit__(self, *exc_info):
+    self._waiter.Close()
+    self._watcher.Close()
+
+  def Wait(self, timeout):
+    return self._waiter.Wait(timeout)
 
 
 class _PollingWaiter:
@@ -473,22 +565,33 @@ class _PollingWaiter:
     return True
 
 
-def _MakeWaiter(filename):
+def _MakeWaiter(filename, watcher=None):
   try:
-    return _JobFileChangesWaiter(filename)
+    if watcher is not None:
+      return watcher.Watch(filename)
+    return _PrivateWatch(filename)
   except (errors.InotifyError, OSError) as err:
     logging.warning("No inotify for %s (%s); WaitForJobChanges falls back to"
                     " polling", filename, err)
     return _PollingWaiter()
 
 
-def _CheckForChanges(job, fields, prev_job_info, prev_log_serial):
-  """The answer for a waiting client, or None if there is nothing new."""
+def NormalizeJobInfo(job_info):
+  """A job_info as the client sees it (after a JSON round trip)."""
+  if job_info is None:
+    return None
+  return serializer.LoadJson(serializer.DumpJson(job_info))
+
+
+def CheckForChanges(job, fields, prev_job_info, prev_log_serial):
+  """The answer for a waiting client, or None if there is nothing new.
+
+  @param prev_job_info: the client's job_info, already normalized
+
+  """
   status = job.CalcStatus()
-  job_info = job.GetInfo(fields)
+  job_info = NormalizeJobInfo(job.GetInfo(fields))
   log_entries = job.GetLogEntries(prev_log_serial)
-  # compare what the client will see, not our in-memory types
-  job_info = serializer.LoadJson(serializer.DumpJson(job_info))
   if (status not in (constants.JOB_STATUS_QUEUED,
                      constants.JOB_STATUS_WAITING,
                      constants.JOB_STATUS_RUNNING) or
@@ -497,36 +600,28 @@ def _CheckForChanges(job, fields, prev_job_info, prev_log_serial):
   return None
 
 
-def WaitForJobChanges(filename, load_fn, fields, prev_job_info,
-                      prev_log_serial, timeout):
+def WaitForJobChanges(filename, check_fn, timeout, watcher=None):
   """Wait until a job differs from what the client has seen.
 
   @param filename: the job file whose changes wake us up
-  @param load_fn: returns the job's current state (a _QueuedJob) or None
-      if the job is gone
+  @param check_fn: returns the answer (see L{CheckForChanges}) or None
+      when nothing changed; raises errors.JobLost if the job is gone
+  @param watcher: the queue's JobFileWatcher (a private one is made
+      for this call when None)
   @return: ``[job_info, log_entries]``, JOB_NOTCHANGED after ``timeout``
       seconds without change, or None if the job does not exist
 
   """
-  if prev_job_info is not None:
-    prev_job_info = serializer.LoadJson(serializer.DumpJson(prev_job_info))
-
-  def _Check():
-    job = load_fn()
-    if job is None:
-      raise errors.JobLost()
-    return _CheckForChanges(job, fields, prev_job_info, prev_log_serial)
-
   deadline = time.monotonic() + timeout
   try:
-    result = _Check()
+    result = check_fn()
     if result is not None:
       return result
-    with _MakeWaiter(filename) as waiter:
+    with _MakeWaiter(filename, watcher) as waiter:
       # a change between the first check and the watch would be missed,
       # hence this second look
       while True:
-        result = _Check()
+        result = check_fn()
         if result is not None:
           return result
         remaining = deadline - time.monotonic()

@@ -270,12 +270,64 @@ def test_ids_are_consecutive_and_serial_is_written_first(env):
   first = queue.SubmitJob([_Delay()])
   second = queue.SubmitJob([{"OP_ID": "OP_TEST_DELAY", "duration": 0}])
   assert second == first + 1
-  assert jstore.ReadSerial() == second
+  # the serial file reserves a block of ids ahead, written before the
+  # first of them is used; ids inside the block need no further write
+  reserved = first + jqueue.SERIAL_BLOCK - 1
+  assert jstore.ReadSerial() == reserved
   names = [os.path.basename(name) for (name, _) in env.replicated]
   assert names.index("serial") < names.index("job-%d" % first)
   serial_writes = [content for (name, content) in env.replicated
                    if name == pathutils.JOB_QUEUE_SERIAL_FILE]
-  assert serial_writes == ["%d\n" % first, "%d\n" % second]
+  assert serial_writes == ["%d\n" % reserved]
+  # SubmitManyJobs crossing the block's end reserves the next block
+  many = queue.SubmitManyJobs([[_Delay()]] * jqueue.SERIAL_BLOCK)
+  ids = [job_id for (ok, job_id) in many]
+  assert all(ok for (ok, _) in many)
+  assert ids == list(range(second + 1, second + 1 + jqueue.SERIAL_BLOCK))
+  assert jstore.ReadSerial() == ids[-1] + jqueue.SERIAL_BLOCK - 1
+
+
+def _FailJobWrites(monkeypatch, job_ids):
+  """Make writing the files of these jobs fail as on a full disk."""
+  real = utils.WriteFile
+  names = set(jstore.GetJobFilename(job_id) for job_id in job_ids)
+
+  def _Write(file_name, *args, **kwargs):
+    if file_name in names:
+      raise OSError(28, "No space left on device")
+    return real(file_name, *args, **kwargs)
+  monkeypatch.setattr(utils, "WriteFile", _Write)
+
+
+def test_submit_whose_file_cannot_be_written_is_refused(env, monkeypatch):
+  queue = env.Queue()
+  first = queue.SubmitJob([_Delay()])
+  _WaitFinal(queue, first)
+  _FailJobWrites(monkeypatch, [first + 1])
+  with pytest.raises(errors.JobQueueError,
+                     match="Cannot write job %d: .*No space" % (first + 1)):
+    queue.SubmitJob([_Delay()])
+  # the job is forgotten, never run, and the queue goes on
+  assert queue.QueryJobs([first + 1], ["status"]) == [[None]]
+  assert not os.path.exists(jstore.GetJobFilename(first + 1))
+  third = queue.SubmitJob([_Delay()])
+  assert third == first + 2
+  assert _WaitFinal(queue, third) == "success"
+
+
+def test_submit_many_reports_each_unwritable_job(env, monkeypatch):
+  queue = env.Queue()
+  first = queue.SubmitJob([_Delay()])
+  _WaitFinal(queue, first)
+  _FailJobWrites(monkeypatch, [first + 2])
+  results = queue.SubmitManyJobs([[_Delay()], [_Delay()], [_Delay()]])
+  assert results[0] == [True, first + 1]
+  assert results[1][0] is False
+  assert "Cannot write job %d" % (first + 2) in results[1][1]
+  assert results[2] == [True, first + 3]
+  for job_id in (first + 1, first + 3):
+    assert _WaitFinal(queue, job_id) == "success"
+  assert queue.QueryJobs([first + 2], ["status"]) == [[None]]
 
 
 def test_failed_opcode_fails_the_rest(env):
@@ -760,7 +812,17 @@ def test_file_waiter_wakes_on_rename_and_ignores_other_files(vnode):
   jstore.EnsureQueueDirs()
   target = jstore.GetJobFilename(5)
   other = jstore.GetJobFilename(6)
-  with jqueue_exec._JobFileChangesWaiter(target) as waiter:
+  watcher = jqueue_exec.JobFileWatcher(os.path.dirname(target))
+  try:
+    _WaitWithWatcher(watcher, target, other)
+  finally:
+    watcher.Close()
+  # every registration is gone once its waiter closed
+  assert watcher._waiters == {}  # pylint: disable=W0212
+
+
+def _WaitWithWatcher(watcher, target, other):
+  with watcher.Watch(target) as waiter:
     start = time.monotonic()
     assert waiter.Wait(0.2) is False
     assert time.monotonic() - start >= 0.15
@@ -784,14 +846,36 @@ def test_file_waiter_wakes_on_rename_and_ignores_other_files(vnode):
 
 def test_file_waiter_on_missing_directory_fails_clearly(tmp_path):
   with pytest.raises(errors.InotifyError, match="Cannot watch"):
-    jqueue_exec._JobFileChangesWaiter(str(tmp_path / "nodir" / "job-1"))
+    jqueue_exec.JobFileWatcher(str(tmp_path / "nodir"))
+
+
+def test_stopped_watcher_refuses_new_waiters(vnode):
+  jstore.EnsureQueueDirs()
+  watcher = jqueue_exec.JobFileWatcher(pathutils.QUEUE_DIR)
+  watcher.Close()
+  watcher.Close()
+  with pytest.raises(errors.InotifyError, match="stopped"):
+    watcher.Watch(jstore.GetJobFilename(1))
+
+
+def test_private_watch_for_callers_without_a_queue(vnode):
+  jstore.EnsureQueueDirs()
+  target = jstore.GetJobFilename(9)
+  with jqueue_exec._PrivateWatch(target) as waiter:
+    timer = threading.Timer(0.1, utils.WriteFile, args=(target, ),
+                            kwargs={"data": "x"})
+    timer.start()
+    try:
+      assert waiter.Wait(10) is True
+    finally:
+      timer.join()
 
 
 def test_wait_falls_back_to_polling_without_inotify(env, monkeypatch,
                                                     caplog):
-  def _NoInotify(filename):
+  def _NoInotify(directory):
     raise errors.InotifyError("no inotify here")
-  monkeypatch.setattr(jqueue_exec, "_JobFileChangesWaiter", _NoInotify)
+  monkeypatch.setattr(jqueue_exec, "JobFileWatcher", _NoInotify)
   queue = env.Queue(strategy=_Blocking)
   holder = env.Hold(locking.LEVEL_NODE, [MASTER])
   job_id = queue.SubmitJob([_NodeDelay()])
@@ -1225,7 +1309,8 @@ def test_serial_never_reused_across_restarts(env):
   assert queue.ArchiveJob(ids[1])
   queue.Shutdown()
   queue = env.Queue()
-  assert queue.SubmitJob([_Delay()]) == 3
+  # numbering continues behind the reserved block: never an id twice
+  assert queue.SubmitJob([_Delay()]) == 1 + jqueue.SERIAL_BLOCK
 
 
 def test_serial_behind_the_job_files_is_corrected(env, caplog):
@@ -1236,6 +1321,7 @@ def test_serial_behind_the_job_files_is_corrected(env, caplog):
   assert "serial file says 5" in caplog.text
   assert jstore.ReadSerial() == 7
   assert queue.SubmitJob([_Delay()]) == 8
+  assert jstore.ReadSerial() == 7 + jqueue.SERIAL_BLOCK
 
 
 def test_string_ids_in_old_job_files_are_accepted(env):
