@@ -1,7 +1,7 @@
 """Logical units: the master-side implementation of every opcode.
 
 Layer 5 (master side).  ``OpFooBar`` is carried out by ``LUFooBar``; the
-LUs live in one module per area (``test`` for now) on top of the base
+LUs live in one module per area (found by `_ImportLUModules`) on top of the base
 classes in `base` and the shared helpers in `common`.  `GetLU` is mcpu's
 way from an opcode class to its LU.  `local_rpc` holds the in-process node
 call runner used until the node daemon exists.
@@ -10,8 +10,10 @@ This package must not acquire cluster locks (mcpu does) and must not be
 imported by lower layers.
 """
 
+import importlib
+import pkgutil
+
 from ganeti import opcodes
-from ganeti.cmdlib import test
 from ganeti.cmdlib.base import (LogicalUnit, NoHooksLU, Tasklet,
                                 ResultWithJobs, LOCKS_REPLACE, LOCKS_APPEND)
 
@@ -19,8 +21,26 @@ __all__ = ["LogicalUnit", "NoHooksLU", "Tasklet", "ResultWithJobs",
            "LOCKS_REPLACE", "LOCKS_APPEND", "GetLU", "LUNameForOpcode",
            "GetDispatchTable"]
 
+#: modules of this package that hold shared machinery, not LUs
+_NON_LU_MODULES = frozenset(["base", "common", "local_rpc"])
+
+
+def _ImportLUModules():
+  """Every module of this package that may hold LUs, imported.
+
+  A new area module is picked up by being there: there is no list to keep
+  in step with the files.
+
+  """
+  names = sorted(info.name for info in pkgutil.iter_modules(__path__)
+                 if not info.name.startswith("_") and
+                 info.name not in _NON_LU_MODULES)
+  return tuple(importlib.import_module("%s.%s" % (__name__, name))
+               for name in names)
+
+
 #: modules holding LUs; an LU is found there by its name
-_LU_MODULES = (test, )
+_LU_MODULES = _ImportLUModules()
 
 
 def LUNameForOpcode(op_class):

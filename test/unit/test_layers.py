@@ -24,7 +24,7 @@ MODULE_LAYERS = {
   "storage": "node", "hypervisor": "node", "backend": "node",
   "ssconf": "node", "uidpool": "node",
   "http": "wire", "rpc": "wire", "luxi": "wire", "confd": "wire",
-  "rapi": "wire",
+  "rapi": "wire", "ssh": "wire",
   "locking": "master", "workerpool": "master", "jqueue": "master",
   "jstore": "master", "mcpu": "master", "hooksmaster": "master",
   "config": "master", "cmdlib": "master", "iallocator": "master",

@@ -58,3 +58,22 @@ def test_package_exports():
   assert cmdlib.ResultWithJobs is base.ResultWithJobs
   for name in cmdlib.__all__:
     assert hasattr(cmdlib, name)
+
+
+def test_every_lu_of_the_area_modules_is_dispatched():
+  # area modules are found by scanning the package, so an LU written in a
+  # new module is reachable from its opcode without any registration
+  names = set(module.__name__.rsplit(".", 1)[1]
+              for module in cmdlib._LU_MODULES)  # pylint: disable=W0212
+  assert "test" in names
+  assert not names & {"base", "common", "local_rpc"}
+  found = 0
+  for module in cmdlib._LU_MODULES:  # pylint: disable=W0212
+    for (name, obj) in vars(module).items():
+      if (name.startswith("LU") and isinstance(obj, type) and
+          issubclass(obj, cmdlib.LogicalUnit) and
+          obj.__module__ == module.__name__):
+        op_class = getattr(opcodes, "Op" + name[2:])
+        assert cmdlib.GetLU(op_class) is obj
+        found += 1
+  assert found >= 2
