@@ -8,6 +8,7 @@ import pytest
 
 from ganeti import errors
 from ganeti import netutils
+from ganeti import utils
 from ganeti.tools import vcluster_setup
 
 
@@ -69,22 +70,38 @@ def test_cmd_resolves_names_and_finds_the_tools(tmp_path):
 
 def test_cluster_scripts_act_on_every_node(tmp_path):
   cdir = tmp_path / "vc"
-  vcluster_setup.SetupCluster(str(cdir), 2)
-  run = subprocess.run([str(cdir / "start-all")], capture_output=True,
-                       text=True, timeout=60)
-  assert run.returncode == 0, run.stdout + run.stderr
-  assert run.stdout.count("Starting daemons on") == 2
-  assert "Not starting ganeti-masterd: this node is not the master" in \
-    run.stdout
-  run = subprocess.run([str(cdir / "restart-all")], capture_output=True,
-                       text=True, timeout=60)
-  assert run.returncode == 0
-  assert run.stdout.count("Stopping daemons on") == 2
-  # ganeti-watcher does not exist yet: the failure is passed on
-  run = subprocess.run([str(cdir / "watcher-all")], capture_output=True,
-                       text=True, timeout=60)
-  assert run.stdout.count("Running the watcher on") == 2
-  assert run.returncode == 1
+  (_, nodes) = vcluster_setup.SetupCluster(str(cdir), 2)
+  # what gnt-cluster init would have given the nodes: the cluster certificate
+  for node in nodes:
+    utils.GenerateSelfSignedSslCert(
+      str(cdir / node / "var/lib/ganeti/server.pem"))
+  try:
+    run = subprocess.run([str(cdir / "start-all")], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.count("Starting daemons on") == 2
+    assert "Not starting ganeti-masterd: this node is not the master" in \
+      run.stdout
+    for node in nodes:
+      check = subprocess.run([str(cdir / node / "cmd"), "daemon-util",
+                              "check", "ganeti-noded"], capture_output=True,
+                             text=True, timeout=60)
+      assert check.returncode == 0, check.stdout + check.stderr
+    run = subprocess.run([str(cdir / "restart-all")], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.count("Stopping daemons on") == 2
+    # ganeti-watcher does not exist yet: the failure is passed on
+    run = subprocess.run([str(cdir / "watcher-all")], capture_output=True,
+                         text=True, timeout=60)
+    assert run.stdout.count("Running the watcher on") == 2
+    assert run.returncode == 1
+  finally:
+    subprocess.run([str(cdir / "stop-all")], capture_output=True, timeout=60)
+  for node in nodes:
+    check = subprocess.run([str(cdir / node / "cmd"), "daemon-util", "check",
+                            "ganeti-noded"], capture_output=True, timeout=60)
+    assert check.returncode == 1
 
 
 def test_rerun_is_idempotent(tmp_path):
