@@ -3,15 +3,16 @@
 Layer 3 (node side).  Plain functions, one per node call (version,
 node_info, node_verify, upload_file, write_ssconf_files, the job queue
 replication calls, hooks_runner, master daemon and master IP control,
-leave_cluster, master_info, tcp_ping, powercycle, os_diagnose).  Each
-either returns its complete result or raises ``RPCFail`` whose message is
-the reason reported to the master; the node daemon (lib/server/noded.py)
-maps arguments and results to the wire.
+leave_cluster, master_info, tcp_ping, powercycle, os_diagnose, vg_list,
+lv_list).  Each either returns its complete result or raises ``RPCFail``
+whose message is the reason reported to the master; the node daemon
+(lib/server/noded.py) maps arguments and results to the wire.
 
 Larger areas live in sibling modules and are re-exported here, so callers
 only need ``backend``: backend_files (file data encoding, upload_file),
 backend_hooks, backend_master (master daemons and IP), backend_verify,
-backend_os, backend_lvm.
+backend_os, backend_lvm, backend_node (node_has_ip_address,
+etc_hosts_modify, node_demote_from_mc, test_delay).
 
 This module must not import master-side or wire modules, and must never
 touch files outside the node's own state (paths come from pathutils at call
@@ -47,6 +48,9 @@ from ganeti.backend_master import (  # pylint: disable=W0611
 from ganeti.backend_os import (  # pylint: disable=W0611
   DiagnoseOS, ReadOSFromDisk, TryReadOSFromDisk)
 from ganeti.backend_verify import VerifyNode  # pylint: disable=W0611
+from ganeti.backend_node import (  # pylint: disable=W0611
+  NodeHasIpAddress, TestDelay, DemoteFromMC, EtcHostsModify, ETC_HOSTS_ADD,
+  ETC_HOSTS_REMOVE, ETC_HOSTS_MODES)
 from ganeti import backend_lvm
 
 
@@ -259,6 +263,22 @@ def JobQueueRename(old, new) -> None:
            local_new, err)
 
 
+def JobQueueRenameFiles(renames) -> List[None]:
+  """Renames several job queue files, in order (jobqueue_rename call).
+
+  @param renames: list of [old, new] paths
+  @raise RPCFail: bad list, or the first rename that fails
+
+  """
+  if isinstance(renames, str) or not isinstance(renames, (list, tuple)):
+    Fail("Invalid job queue rename list %r: expected a list of [old, new]",
+         renames)
+  for entry in renames:
+    if not isinstance(entry, (list, tuple)) or len(entry) != 2:
+      Fail("Invalid job queue rename entry %r: expected [old, new]", entry)
+  return [JobQueueRename(old, new) for (old, new) in renames]
+
+
 def _CleanDirectory(path: str, exclude: Sequence[str] = ()) -> None:
   """Removes the regular files directly in ``path`` (but not ``exclude``)."""
   if not os.path.isdir(path):
@@ -458,7 +478,13 @@ def ListVolumeGroups() -> Dict[str, int]:
 
 
 def GetVolumeList(vg_names: List[str]) -> dict:
-  """Returns {"vg/lv": (size MiB, inactive, online)} (lv_list call)."""
+  """Returns {"vg/lv": (size MiB, inactive, online)} (lv_list call).
+
+  @param vg_names: a volume group name or a list of them
+
+  """
+  if isinstance(vg_names, str) and vg_names:
+    vg_names = [vg_names]
   if isinstance(vg_names, str) or not isinstance(vg_names, (list, tuple)):
     Fail("Invalid volume group list %r", vg_names)
   return backend_lvm.GetVolumeList(list(vg_names))

@@ -29,6 +29,10 @@ def _MasterdPid():
   return utils.ReadLockedPidFile(pathutils.GetPidFilename(constants.MASTERD))
 
 
+def _NodedPid():
+  return utils.ReadLockedPidFile(pathutils.GetPidFilename(constants.NODED))
+
+
 def test_start_check_stop_real_masterd(virtual_node):
   try:
     result = _DaemonUtil(virtual_node, "start", constants.MASTERD)
@@ -53,14 +57,16 @@ def test_start_check_stop_real_masterd(virtual_node):
 
 def test_start_all_on_the_master_node(virtual_node):
   try:
+    # the node daemon needs the cluster certificate, as after init
+    utils.GenerateSelfSignedSslCert(pathutils.NODED_CERT_FILE)
     result = _DaemonUtil(virtual_node, "start-all")
     assert result.returncode == 0, result.stdout + result.stderr
     assert _MasterdPid()
-    # not written yet: skipped, and said so
-    assert "Skipping ganeti-noded" in result.stdout
+    assert _NodedPid()
     result = _DaemonUtil(virtual_node, "stop-all")
     assert result.returncode == 0, result.stderr
     assert _MasterdPid() is None
+    assert _NodedPid() is None
   finally:
     _DaemonUtil(virtual_node, "stop-all")
 

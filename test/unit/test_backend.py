@@ -354,9 +354,15 @@ def test_volume_group_list_runs_vgs():
   assert isinstance(backend.ListVolumeGroups(), dict)
 
 
-def test_volume_list_rejects_a_string():
+@pytest.mark.parametrize("value", ["", 5, None])
+def test_volume_list_rejects_bad_groups(value):
   with pytest.raises(backend.RPCFail, match="Invalid volume group list"):
-    backend.GetVolumeList("xenvg")
+    backend.GetVolumeList(value)
+
+
+def test_volume_list_takes_one_group_name_as_lv_list_sends_it():
+  with pytest.raises(backend.RPCFail, match="Cannot list logical volumes"):
+    backend.GetVolumeList("no-such-vg-g1")
 
 
 def test_volume_list_of_unknown_group_fails():
