@@ -24,11 +24,17 @@ The yielded object has:
   - ``RunMasterd(*args)``: run another masterd process to completion
     (returns subprocess.CompletedProcess), for start-up error tests
 
-The daemon runs in the foreground (``-f``) as a child of the test; it is
-always stopped at teardown (killed if it does not stop in time).
+  - ``StartNoded()``: start ganeti-noded (foreground, bound to the node's
+    address); ``master_daemon`` does so before masterd, since the master
+    reaches even its own node through RPC
+
+The daemons run in the foreground (``-f``) as children of the test; they
+are always stopped at teardown (killed if they do not stop in time), and
+the master IP masterd brings up on ``lo`` is removed.
 """
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -39,12 +45,15 @@ import time
 
 import pytest
 
+from ganeti import backend_master
 from ganeti import config
 from ganeti import constants
 from ganeti import luxi
+from ganeti import netutils
 from ganeti import objects
 from ganeti import pathutils
 from ganeti import ssconf
+from ganeti import utils
 
 
 NODE = "node1.example.com"
@@ -53,6 +62,7 @@ NODE_IP = "127.0.1.1"
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(
   os.path.abspath(__file__))))
 MASTERD = os.path.join(_REPO, "daemons", "ganeti-masterd")
+NODED = os.path.join(_REPO, "daemons", "ganeti-noded")
 
 #: How long start/stop may take before the fixture gives up
 _DAEMON_TIMEOUT = 15.0
@@ -95,8 +105,20 @@ def _MakeNode():
                       tags=set(["node-tag"]))
 
 
+_CERT_PEM = []
+
+
+def _WriteClusterCert():
+  """server.pem for the node; generated once per test session (RSA is slow)."""
+  if not _CERT_PEM:
+    (key_pem, cert_pem) = utils.GenerateSelfSignedX509Cert(
+      constants.X509_CERT_CN, 86400)
+    _CERT_PEM.append(key_pem + cert_pem)
+  utils.WriteFile(pathutils.NODED_CERT_FILE, data=_CERT_PEM[0], mode=0o400)
+
+
 def BuildVirtualNode(root):
-  """Write config.data and ssconf files for the one-node cluster.
+  """Write config.data, ssconf files and server.pem for the one-node cluster.
 
   The calling process must already be switched to the node (environment
   and pathutils.Reload()).
@@ -105,6 +127,7 @@ def BuildVirtualNode(root):
   for path in (pathutils.DATA_DIR, pathutils.LOCK_DIR, pathutils.RUN_DIR,
                pathutils.LOG_DIR):
     os.makedirs(path, exist_ok=True)
+  _WriteClusterCert()
   config.InitConfig(constants.CONFIG_VERSION, _MakeCluster(), _MakeNode())
   cfg = config.ConfigWriter()
   ssconf.WriteSsconfFiles(cfg.GetSsconfValues())
@@ -123,6 +146,7 @@ class MasterDaemon:
     self.env = dict(os.environ, GANETI_ROOTDIR=self.root,
                     GANETI_HOSTNAME=NODE)
     self.proc = None
+    self.noded = None
     self.socket_path = None
     self.pidfile = None
     self.logfile = None
@@ -150,6 +174,27 @@ class MasterDaemon:
     finally:
       client.Close()
     return True
+
+  def StartNoded(self):
+    """Start ganeti-noded in the foreground; wait for its port."""
+    if self.noded is not None and self.noded.poll() is None:
+      return self.noded
+    self.noded = subprocess.Popen([sys.executable, NODED, "-f", "--no-mlock",
+                                   "-b", NODE_IP], env=self.env,
+                                  stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+    port = netutils.GetDaemonPort(constants.NODED)
+
+    def _Up():
+      if self.noded.poll() is not None:
+        raise AssertionError("ganeti-noded exited with %s during start-up" %
+                             self.noded.returncode)
+      return netutils.TcpPing(NODE_IP, port, timeout=0.5,
+                              live_port_needed=True)
+    WaitFor(_Up, timeout=_DAEMON_TIMEOUT, interval=0.05,
+            what="ganeti-noded to listen on %s:%s" % (NODE_IP, port))
+    return self.noded
 
   def Start(self, *args):
     """Start masterd in the foreground and wait until it answers."""
@@ -208,6 +253,22 @@ class MasterDaemon:
       except subprocess.TimeoutExpired:
         self.proc.kill()
         self._Reap(_DAEMON_TIMEOUT)
+    if self.noded is not None and self.noded.poll() is None:
+      self.noded.send_signal(signal.SIGTERM)
+      try:
+        self.noded.wait(_DAEMON_TIMEOUT)
+      except subprocess.TimeoutExpired:
+        self.noded.kill()
+        self.noded.wait(_DAEMON_TIMEOUT)
+    # masterd brings the master IP up on lo; a killed one leaves it there
+    cluster = _MakeCluster()
+    params = objects.MasterNetworkParameters(
+      name=NODE, ip=cluster.master_ip, netmask=cluster.master_netmask,
+      netdev=cluster.master_netdev, ip_family=cluster.primary_ip_family)
+    try:
+      backend_master.DeactivateMasterIp(params, False)
+    except Exception:  # pylint: disable=W0703
+      pass
 
 
 @pytest.fixture
@@ -220,6 +281,12 @@ def virtual_node():
 
   """
   base_dir = tempfile.mkdtemp(prefix="gnt")
+  # names resolve through the cluster directory's hosts file
+  cluster = _MakeCluster()
+  utils.WriteFile(os.path.join(base_dir, "hosts"), mode=0o644,
+                  data="%s %s %s\n%s %s %s\n" %
+                  (NODE_IP, NODE, NODE.split(".")[0], cluster.master_ip,
+                   cluster.cluster_name, cluster.cluster_name.split(".")[0]))
   daemon = MasterDaemon(base_dir)
   saved = dict((name, os.environ.get(name))
                for name in ("GANETI_ROOTDIR", "GANETI_HOSTNAME"))
@@ -243,6 +310,182 @@ def virtual_node():
 
 @pytest.fixture
 def master_daemon(virtual_node):
-  """A running ganeti-masterd on a one-node virtual cluster."""
+  """A running ganeti-masterd (and ganeti-noded) on a one-node cluster."""
+  virtual_node.StartNoded()
   virtual_node.Start()
   return virtual_node
+
+
+# -- virtual_cluster -----------------------------------------------------------
+
+VCLUSTER_SETUP = os.path.join(_REPO, "tools", "vcluster-setup")
+
+#: How long one cluster command (init, node add, failover...) may take
+_COMMAND_TIMEOUT = 120
+
+
+class VirtualCluster:
+  """A live cluster of virtual nodes (see `virtual_cluster`)."""
+
+  WaitFor = staticmethod(WaitFor)
+
+  def __init__(self, base_dir, count, base_address):
+    self.dir = base_dir
+    self.base_address = base_address
+    result = subprocess.run([sys.executable, VCLUSTER_SETUP, "-a",
+                             base_address, base_dir, str(count)],
+                            capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+      raise AssertionError("vcluster-setup failed: %s" % result.stderr)
+    self.nodes = ["node%d.vcluster.test" % i for i in range(1, count + 1)]
+    self.cluster_name = "cluster.vcluster.test"
+    self.hosts_file = os.path.join(base_dir, "hosts")
+    self.master_ip = self._Addresses()[self.cluster_name]
+
+  def _Addresses(self):
+    result = {}
+    for line in utils.ReadFile(self.hosts_file).splitlines():
+      fields = line.split()
+      if fields and not fields[0].startswith("#"):
+        for name in fields[1:]:
+          result[name] = fields[0]
+    return result
+
+  def Root(self, node):
+    return os.path.join(self.dir, node)
+
+  def Path(self, node, name):
+    """A pathutils path (e.g. "CLUSTER_CONF_FILE") on ``node``."""
+    return pathutils.ComputePaths(self.Root(node))[name]
+
+  def Run(self, node, argv, check=False, timeout=_COMMAND_TIMEOUT):
+    """Run argv as ``node`` (through its cmd wrapper)."""
+    result = subprocess.run([os.path.join(self.Root(node), "cmd")] +
+                            list(argv), capture_output=True, text=True,
+                            stdin=subprocess.DEVNULL, timeout=timeout)
+    if check and result.returncode != 0:
+      raise AssertionError("%s on %s failed (%s):\n%s%s" %
+                           (" ".join(argv), node, result.returncode,
+                            result.stdout, result.stderr))
+    return result
+
+  @property
+  def master(self):
+    """The master according to the first node's ssconf."""
+    return utils.ReadFile(os.path.join(self.Path(self.nodes[0], "DATA_DIR"),
+                                       "ssconf_master_node")).strip()
+
+  def Client(self, node=None):
+    """A luxi.Client on the master's socket (or ``node``'s)."""
+    return luxi.Client(address=self.Path(node or self.master,
+                                         "MASTER_SOCKET"))
+
+  def Init(self, *options):
+    self.Run(self.nodes[0],
+             ["gnt-cluster", "init", "--no-lvm-storage", "--no-drbd-storage",
+              "--master-netdev", "lo", "--enabled-hypervisors", "fake",
+              "--no-ssh-init"] + list(options) + [self.cluster_name],
+             check=True)
+
+  def AddNode(self, node):
+    self.Run(self.master, ["gnt-node", "add", node], check=True)
+
+  def NodedPid(self, node):
+    return utils.ReadLockedPidFile(
+      os.path.join(self.Path(node, "RUN_DIR"), "%s.pid" % constants.NODED))
+
+  def KillNoded(self, node):
+    """SIGKILL the node daemon of ``node`` (a crash, no clean-up)."""
+    pid = self.NodedPid(node)
+    if pid:
+      os.kill(pid, signal.SIGKILL)
+      WaitFor(lambda: self.NodedPid(node) is None, what="noded to die")
+
+  def StartNoded(self, node):
+    self.Run(node, ["daemon-util", "start", constants.NODED], check=True)
+
+  def Stop(self):
+    """stop-all on every node."""
+    return subprocess.run([os.path.join(self.dir, "stop-all")],
+                          capture_output=True, text=True,
+                          timeout=_COMMAND_TIMEOUT)
+
+  def Cleanup(self):
+    try:
+      self.Stop()
+    finally:
+      # masterd takes its IP down when stopped; a killed one does not
+      addresses = set(self._Addresses().values()) | set([self.master_ip])
+      try:
+        present = set(netutils.GetInterfaceIpAddresses("lo")[4])
+      except Exception:  # pylint: disable=W0703
+        present = set()
+      for address in sorted(addresses & present):
+        if address == "127.0.0.1":
+          continue
+        params = objects.MasterNetworkParameters(
+          name="", ip=address, netmask=32, netdev="lo",
+          ip_family=socket.AF_INET)
+        try:
+          backend_master.DeactivateMasterIp(params, False)
+        except Exception:  # pylint: disable=W0703
+          subprocess.run(["ip", "address", "del", "%s/32" % address, "dev",
+                          "lo"], capture_output=True)
+      shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _RandomBaseAddress():
+  # a /16 of its own for each cluster: tests of other modules (and other
+  # checkouts) use 127.0.x.y, and every node binds port 1811 on its address
+  rnd = random.Random()
+  return "127.%d.%d.1" % (rnd.randint(100, 250), rnd.randint(0, 250))
+
+
+@pytest.fixture
+def virtual_cluster():
+  """Factory of live virtual clusters, all cleaned up after the test.
+
+  ``virtual_cluster(n, init=True, add_nodes=True, init_options=())``
+  creates n virtual nodes with tools/vcluster-setup in a short directory
+  under /tmp (node<i>.vcluster.test on consecutive 127.a.b.x addresses
+  of a random block, cluster name cluster.vcluster.test on the next
+  address), runs ``gnt-cluster init`` (LVM and DRBD off, master netdev
+  ``lo``, hypervisor fake, no SSH setup) on node1 through its ``cmd``
+  wrapper, which starts node1's noded and masterd, and adds the other
+  nodes with ``gnt-node add`` (which gives each its certificate and
+  starts its noded: a node without the cluster certificate cannot
+  serve).  With add_nodes=False the nodes stay outside the cluster and
+  ``AddNode(name)`` adds one.
+
+  The returned VirtualCluster has ``nodes``, ``master`` (from node1's
+  ssconf), ``cluster_name``, ``master_ip``, ``dir``, ``Root(node)``,
+  ``Path(node, PATHUTILS_NAME)``, ``Run(node, argv, check=False)`` ->
+  CompletedProcess, ``Client(node=None)`` (LUXI to the master),
+  ``Init(*options)``, ``AddNode(node)``, ``KillNoded(node)`` (SIGKILL),
+  ``StartNoded(node)``, ``Stop()`` (stop-all) and ``WaitFor``.  At
+  teardown every daemon is stopped, every cluster address is removed
+  from ``lo`` and the directory is deleted.
+
+  """
+  clusters = []
+
+  def _Make(count, init=True, add_nodes=True, init_options=()):
+    base_dir = tempfile.mkdtemp(prefix="gvc")
+    try:
+      cluster = VirtualCluster(base_dir, count, _RandomBaseAddress())
+    except BaseException:
+      shutil.rmtree(base_dir, ignore_errors=True)
+      raise
+    clusters.append(cluster)
+    if init:
+      cluster.Init(*init_options)
+      if add_nodes:
+        for node in cluster.nodes[1:]:
+          cluster.AddNode(node)
+    return cluster
+
+  try:
+    yield _Make
+  finally:
+    for cluster in clusters:
+      cluster.Cleanup()

@@ -20,6 +20,7 @@ from ganeti import luxi
 from ganeti import objects
 from ganeti import opcodes
 from ganeti import pathutils
+from ganeti import rpc
 from ganeti import serializer
 from ganeti import ssconf
 from ganeti.server import daemon
@@ -86,7 +87,7 @@ def vnode(tmp_path, monkeypatch):
 def context(vnode):
   ctx = masterd.GanetiContext()
   yield ctx
-  ctx.jobqueue.Shutdown()
+  ctx.Shutdown()
 
 
 @pytest.fixture
@@ -245,7 +246,9 @@ def test_context_attributes(context):
   assert isinstance(context.cfg, config.ConfigWriter)
   assert isinstance(context.glm, locking.GanetiLockManager)
   assert context.jobqueue is not None
-  assert context.rpc.my_node_name == NODE
+  assert isinstance(context.rpc, rpc.RpcRunner)
+  assert isinstance(context.replicator, masterd.NodeReplicator)
+  assert context.my_name == NODE
 
 
 def test_submit_wait_query(ops):
