@@ -1,0 +1,315 @@
+"""gnt-node: node administration (cli.md 8.2): add and remove.
+
+Layer 6 (entry points).  ``add`` prepares the machine when needed (on real
+hosts: the SSH setup, then the node daemon with the cluster certificate,
+both over SSH; on a virtual cluster: the node daemon through bootstrap)
+and submits OP_NODE_ADD; ``remove`` submits OP_NODE_REMOVE.  The other
+gnt-node commands (list, info, modify, ...) arrive with the node query
+issue.  Nothing here changes the configuration directly: it goes through
+opcodes.
+"""
+
+import logging
+import os
+
+from ganeti import bootstrap
+from ganeti import cli
+from ganeti import constants
+from ganeti import errors
+from ganeti import netutils
+from ganeti import opcodes
+from ganeti import pathutils
+from ganeti import rpc
+from ganeti import ssconf
+from ganeti import ssh
+from ganeti import utils
+from ganeti import vcluster
+from ganeti.cli import (ArgNode, CliOption, DRY_RUN_OPT, PRIORITY_OPT,
+                        ParamOption, VERBOSE_OPT)
+
+
+_SSH_WARNING = ("-- WARNING -- \n"
+                "Performing this operation is going to replace the ssh daemon"
+                " keypair\n"
+                "on the target machine (%s) with the ones of the current one\n"
+                "and grant full intra-cluster ssh root access to/from it\n")
+
+
+def _ReadClusterNodes():
+  """(node names, master, {node: secondary ip}) from this node's ssconf.
+
+  gnt-node runs on the master, whose ssconf files follow every change of
+  the node list; the opcode checks again under the cluster lock.
+
+  """
+  store = ssconf.SimpleStore()
+  try:
+    nodes = store.GetNodeList()
+    master = store.GetMasterNode()
+    sips = {}
+    for line in store.GetNodeSecondaryIPList():
+      fields = line.split()
+      if len(fields) == 2:
+        sips[fields[0]] = fields[1]
+  except errors.ConfigurationError as err:
+    raise errors.OpPrereqError("Cannot read the cluster's node list from the"
+                               " ssconf files: %s" % err,
+                               errors.ECODE_ENVIRON) from err
+  return (nodes, master, sips)
+
+
+def _NodedAnswers(node):
+  """Whether the node's daemon answers RPC with the cluster certificate.
+
+  The node is then ready to join (e.g. every node of a virtual cluster
+  once its daemon was started with the cluster's server.pem).
+
+  """
+  runner = rpc.BootstrapRunner()
+  try:
+    result = runner.call_version([node]).get(node)
+  finally:
+    runner.Close()
+  if result is None or result.fail_msg:
+    logging.info("Node daemon of %s does not answer with the cluster"
+                 " certificate: %s", node,
+                 result.fail_msg if result is not None else "no answer")
+    return False
+  return result.payload == constants.PROTOCOL_VERSION
+
+
+def _NodedListens(node):
+  """Whether something accepts connections on the node daemon port."""
+  try:
+    address = netutils.Hostname.GetIP(node)
+  except errors.ResolverError:
+    return False
+  return netutils.TcpPing(address, netutils.GetDaemonPort(constants.NODED),
+                          timeout=2, live_port_needed=True)
+
+
+def _SshSetupScript(force_join):
+  """The remote shell script installing the keys read from stdin.
+
+  Input: a sequence of "<path> <mode> <length>\\n<data>" records, each
+  written atomically with its mode.
+
+  """
+  check = ""
+  if not force_join:
+    check = ("if [ -e %s ]; then echo 'Node already belongs to a cluster"
+             " (%s exists); use --force-join to join anyway' >&2; exit 1;"
+             " fi; " % (utils.ShellQuote(pathutils.NODED_CERT_FILE),
+                        pathutils.NODED_CERT_FILE))
+  return (check +
+          "umask 077 && mkdir -p ~/.ssh && "
+          "while read -r path mode len; do "
+          "head -c \"$len\" > \"$path.tmp\" && chmod \"$mode\" \"$path.tmp\""
+          " && mv -f \"$path.tmp\" \"$path\" || exit 1; done")
+
+
+#: Makes the node's SSH daemon use the new host keys (run after the keys
+#: are installed; failing to reload is not fatal, the keys take effect at
+#: the next start)
+_SSH_RELOAD_CMD = ("(systemctl reload-or-restart ssh 2>/dev/null ||"
+                   " /etc/init.d/ssh restart >/dev/null 2>&1 || true)")
+
+
+def _ReadBytes(path):
+  with open(path, "rb") as fd:
+    return fd.read()
+
+
+def _SshSetupData(user="root"):
+  """The records for `_SshSetupScript`: host keys, the user's key pair.
+
+  The node gets the cluster's SSH host keys (so every node has the same
+  host key, the one in the cluster's known_hosts) and root's key pair,
+  and authorizes that key.
+
+  """
+  records = []
+  for (path, mode) in [(pathutils.SSH_HOST_RSA_PRIV, 0o600),
+                       (pathutils.SSH_HOST_RSA_PUB, 0o644),
+                       (pathutils.SSH_HOST_DSA_PRIV, 0o600),
+                       (pathutils.SSH_HOST_DSA_PUB, 0o644)]:
+    if os.path.exists(path):
+      records.append((path, mode, _ReadBytes(path)))
+  (priv, pub, auth) = ssh.GetUserFiles(user, dircheck=True)
+  pub_data = _ReadBytes(pub)
+  records.append((priv, 0o600, _ReadBytes(priv)))
+  records.append((pub, 0o644, pub_data))
+  auth_data = b""
+  if os.path.exists(auth):
+    auth_data = _ReadBytes(auth)
+  if pub_data.strip() not in auth_data.splitlines():
+    auth_data = auth_data.rstrip(b"\n") + b"\n" + pub_data.strip() + b"\n"
+  records.append((auth, 0o600, auth_data.lstrip(b"\n")))
+  chunks = []
+  for (path, mode, data) in records:
+    chunks.append(b"%s %o %d\n" % (path.encode("utf-8"), mode, len(data)))
+    chunks.append(data)
+  return b"".join(chunks)
+
+
+def _RunSetupSSH(opts, node, cluster_name):
+  """Give a real host the cluster's SSH keys (2.6's setup-ssh step).
+
+  @raise errors.OpExecError: the SSH session failed
+
+  """
+  runner = ssh.SshRunner(cluster_name)
+  port = netutils.GetDaemonPort(constants.SSH)
+  # the host does not have the cluster's host key yet
+  command = "%s && %s" % (_SshSetupScript(opts.force_join), _SSH_RELOAD_CMD)
+  result = runner.Run(node, "root", command,
+                      batch=False, ask_key=opts.ssh_key_check,
+                      strict_host_check=opts.ssh_key_check,
+                      use_cluster_key=False, port=port,
+                      data=_SshSetupData())
+  if result.failed:
+    raise errors.OpExecError("SSH setup of node %s failed: %s; output: %s" %
+                             (node, result.fail_reason,
+                              result.output.strip()))
+
+
+def _BuildAddOp(opts, args):
+  """The OP_NODE_ADD of "gnt-node add" (generic options not applied)."""
+  return opcodes.OpNodeAdd(**cli.OpcodeArgs(
+    opcodes.OpNodeAdd, opts, node_name=args[0],
+    hv_state=dict(opts.hv_state) if opts.hv_state else None,
+    disk_state=_ParseDiskState(opts.disk_state)))
+
+
+def _ParseDiskState(values):
+  """``--disk-state lvm/xenvg:disk_total=...`` pairs as nested dicts."""
+  if not values:
+    return None
+  result = {}
+  for (ident, params) in values:
+    if "/" not in ident:
+      raise errors.OpPrereqError("Invalid disk state '%s': expected"
+                                 " <storage type>/<name>" % ident,
+                                 errors.ECODE_INVAL)
+    (kind, name) = ident.split("/", 1)
+    result.setdefault(kind, {})[name] = params
+  return result
+
+
+@cli.OpcodeCommand(opcodes.OpNodeAdd)
+def AddNode(opts, args):
+  """gnt-node add NODE: prepare a machine and add it to the cluster."""
+  node = netutils.GetHostname(name=args[0]).name
+  readd = opts.readd
+  (nodes, master, sips) = _ReadClusterNodes()
+  if readd:
+    if node not in nodes:
+      cli.ToStderr("Node %s not in the cluster - please retry without"
+                   " '--readd'", node)
+      return constants.EXIT_FAILURE
+    if node == master:
+      cli.ToStderr("Node %s is the master, cannot readd", node)
+      return constants.EXIT_FAILURE
+    if opts.secondary_ip is None:
+      opts.secondary_ip = sips.get(node)
+  elif node in nodes:
+    cli.ToStderr("Node %s already in the cluster (as %s) - please retry with"
+                 " '--readd'", node, node)
+    return constants.EXIT_FAILURE
+
+  (cluster_name, ) = cli.GetClient().QueryConfigValues(["cluster_name"])
+
+  if vcluster.IsVirtualCluster():
+    # virtual nodes share this machine's SSH setup; bootstrap prepares
+    # their roots directly
+    logging.info("Virtual cluster: no SSH setup for node %s", node)
+  elif opts.node_setup:
+    if not readd:
+      cli.ToStderr(_SSH_WARNING, node)
+    _RunSetupSSH(opts, node, cluster_name)
+
+  if _NodedAnswers(node):
+    logging.info("Node daemon of %s already runs with the cluster"
+                 " certificate", node)
+  else:
+    if not opts.force_join and _NodedListens(node):
+      # a daemon that refuses our certificate serves another cluster;
+      # setting the node up would take it away from there
+      raise errors.OpPrereqError("Node %s seems to belong to another cluster:"
+                                 " its node daemon answers but does not"
+                                 " accept this cluster's certificate; use"
+                                 " --force-join to join it anyway" % node,
+                                 errors.ECODE_STATE)
+    bootstrap.SetupNodeDaemon(cluster_name, node,
+                              netutils.GetDaemonPort(constants.SSH))
+
+  cli.SubmitOpCode(_BuildAddOp(opts, args), opts=opts)
+  return constants.EXIT_SUCCESS
+
+
+@cli.OpcodeCommand(opcodes.OpNodeRemove)
+def RemoveNode(opts, args):
+  """gnt-node remove NODE: remove a node from the cluster."""
+  op = opcodes.OpNodeRemove(**cli.OpcodeArgs(opcodes.OpNodeRemove, opts,
+                                             node_name=args[0]))
+  cli.SubmitOpCode(op, opts=opts)
+  return constants.EXIT_SUCCESS
+
+
+_SECONDARY_IP_OPT = ParamOption("-s", "--secondary-ip", dest="secondary_ip",
+                                default=None, metavar="ADDRESS",
+                                op_class=opcodes.OpNodeAdd)
+_READD_OPT = ParamOption("--readd", dest="readd", default=False,
+                         action="store_true", op_class=opcodes.OpNodeAdd)
+_NODEGROUP_OPT = ParamOption("-g", "--node-group", dest="group",
+                             default=None, metavar="<nodegroup>",
+                             op_class=opcodes.OpNodeAdd)
+_MC_OPT = ParamOption("--master-capable", dest="master_capable",
+                      type="bool", default=None, metavar="yes|no",
+                      op_class=opcodes.OpNodeAdd)
+_VMC_OPT = ParamOption("--vm-capable", dest="vm_capable", type="bool",
+                       default=None, metavar="yes|no",
+                       op_class=opcodes.OpNodeAdd)
+_NDPARAMS_OPT = ParamOption("--node-parameters", dest="ndparams",
+                            type="keyval", default=None,
+                            op_class=opcodes.OpNodeAdd)
+_HV_STATE_OPT = CliOption("--hypervisor-state", dest="hv_state",
+                          type="identkeyval", action="append", default=[],
+                          help="Specify hypervisor state information")
+_DISK_STATE_OPT = CliOption("--disk-state", dest="disk_state",
+                            type="identkeyval", action="append", default=[],
+                            help="Specify disk state information")
+_NOSSH_KEYCHECK_OPT = CliOption("--no-ssh-key-check", dest="ssh_key_check",
+                                default=True, action="store_false",
+                                help="Disable SSH key fingerprint checking")
+_FORCE_JOIN_OPT = CliOption("--force-join", dest="force_join",
+                            default=False, action="store_true",
+                            help="Force the joining of a node")
+_NONODE_SETUP_OPT = CliOption("--no-node-setup", dest="node_setup",
+                              default=True, action="store_false",
+                              help="Do not make initial SSH setup on remote"
+                              " node (needs to be done manually)")
+
+
+commands = {
+  "add": (
+    AddNode, [ArgNode(min=1, max=1)],
+    [_SECONDARY_IP_OPT, _READD_OPT, _NOSSH_KEYCHECK_OPT, _FORCE_JOIN_OPT,
+     _NONODE_SETUP_OPT, VERBOSE_OPT, _NODEGROUP_OPT, PRIORITY_OPT, _MC_OPT,
+     _VMC_OPT, _NDPARAMS_OPT, _HV_STATE_OPT, _DISK_STATE_OPT],
+    "[-s ip] [--readd] [--no-ssh-key-check] [--force-join]"
+    " [--no-node-setup] [--verbose] <node_name>",
+    "Add a node to the cluster"),
+  "remove": (
+    RemoveNode, [ArgNode(min=1, max=1)],
+    [DRY_RUN_OPT, PRIORITY_OPT],
+    "<node_name>", "Removes a node from the cluster"),
+  }
+
+#: "show" is Ganeti's alias of info, which comes with the node query issue
+aliases = {}
+
+
+def Main():
+  """Entry point of scripts/gnt-node."""
+  return cli.GenericMain(commands, aliases=aliases)
