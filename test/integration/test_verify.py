@@ -241,22 +241,16 @@ def _Group(vc):
   return vc.cfg.GetNodeGroupList()[0]
 
 
-#: A container may lack /proc/sysrq-trigger, which the node setup check
-#: rightly reports; these tests then take that finding as a warning
-_ENV_IGNORED = [] if os.path.exists("/proc/sysrq-trigger") else \
-  ["ENODESETUP"]
 
 
 def _Findings(messages):
-  return [msg for msg in messages if msg.startswith("  - ") and
-          not (_ENV_IGNORED and msg.startswith("  - WARNING") and
-               "node setup error" in msg)]
+  return [msg for msg in messages if msg.startswith("  - ")]
 
 
 def _VerifyGroup(vc, **kwargs):
   ignored = kwargs.pop("ignore_errors", [])
   return vc.Run(opcodes.OpClusterVerifyGroup(
-    group_name=_Group(vc), ignore_errors=ignored + _ENV_IGNORED, **kwargs))
+    group_name=_Group(vc), ignore_errors=ignored, **kwargs))
 
 
 def test_clean_cluster_verifies_ok(vc):

@@ -149,11 +149,8 @@ def test_scripts_oob_bridges_setup_and_hypervisor(vnode, tmp_path):
     "Out-of-band path %s is not executable" % plain,
     "Out-of-band path %s not found" % (tmp_path / "none")]
   assert result[constants.NV_BRIDGES] == ["lo", "no-such-bridge0"]
-  expected_setup = []
-  if not os.path.isfile("/proc/sysrq-trigger"):
-    expected_setup.append("The procfs filesystem doesn't seem to be mounted"
-                          " under /proc or is missing required entries")
-  assert result[constants.NV_NODESETUP] == expected_setup
+  # a virtual node never powercycles, so it needs no sysrq trigger
+  assert result[constants.NV_NODESETUP] == []
   assert "hypervisor layer not present yet" in \
     result[constants.NV_HYPERVISOR][constants.HT_KVM]
   assert result[constants.NV_HVPARAMS][0][:2] == ("cluster", constants.HT_KVM)
@@ -214,3 +211,14 @@ def test_bad_requests(vnode, what, match):
 def test_bad_cluster_name(vnode):
   with pytest.raises(backend.RPCFail, match="Invalid cluster name"):
     backend.VerifyNode({}, "")
+
+
+def test_node_setup_of_a_real_node_needs_the_sysrq_trigger(vnode,
+                                                            monkeypatch):
+  monkeypatch.setattr(vcluster, "IsVirtualCluster", lambda: False)
+  result = backend.VerifyNode({constants.NV_NODESETUP: None}, CLUSTER)
+  expected = []
+  if not os.path.isfile("/proc/sysrq-trigger"):
+    expected.append("The procfs filesystem doesn't seem to be mounted"
+                    " under /proc or is missing required entries")
+  assert result[constants.NV_NODESETUP] == expected
