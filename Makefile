@@ -4,8 +4,10 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# where make demo builds its virtual cluster (kept running until demo-stop)
+DEMO_DIR ?= .demo
 
-.PHONY: all bootstrap check unit integration demo bench clean
+.PHONY: all bootstrap check unit integration demo demo-stop bench clean
 
 all: check
 
@@ -23,7 +25,11 @@ integration: bootstrap
 	$(PY) -m pytest -q $(PYTEST_ARGS) test/integration
 
 demo: bootstrap
-	$(PY) tools/demo
+	$(PY) tools/demo $(DEMO_DIR)
+
+demo-stop:
+	@if [ -x $(DEMO_DIR)/stop-all ]; then $(DEMO_DIR)/stop-all; \
+	else echo "no demo cluster in $(DEMO_DIR)"; fi
 
 bench:
 	@sh tools/bootstrap bench
