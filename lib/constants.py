@@ -326,6 +326,9 @@ JOBS_PER_ARCHIVE_DIRECTORY = 10000
 JOB_ID_TEMPLATE = r"\d+"
 JOB_FILE_PREFIX = "job-"
 JOB_FILE_RE = re.compile(r"^%s(%s)$" % (JOB_FILE_PREFIX, JOB_ID_TEMPLATE))
+# A watcher pause file this many seconds out of date is removed
+WATCHER_PAUSE_REMOVE_AFTER = 3600
+
 # Default age (seconds) beyond which the watcher archives finished jobs
 JOB_AUTO_ARCHIVE_AGE = 6 * 3600
 JOB_AUTO_ARCHIVE_TIMEOUT = 29

@@ -14,7 +14,6 @@ import copy
 import os
 import platform
 import socket
-import time
 
 from ganeti import constants
 from ganeti import errors
@@ -176,31 +175,16 @@ class LUClusterQuery(base.NoHooksLU):
     return GetClusterInfo(self.cfg)
 
 
-def _ReadWatcherPause(now=None):
-  """The watcher pause end time, or None when the watcher is not paused."""
-  try:
-    value = utils.ReadFile(pathutils.WATCHER_PAUSEFILE)
-  except EnvironmentError:
-    return None
-  try:
-    until = int(value.strip())
-  except ValueError:
-    return None
-  if now is None:
-    now = time.time()
-  if until < now:
-    return None
-  return until
-
-
-#: Field name -> getter(cfg, cluster) of OP_CLUSTER_CONFIG_QUERY
-_CONFIG_FIELDS = {
+#: Field name -> getter(cfg, cluster) of OP_CLUSTER_CONFIG_QUERY and of
+#: LUXI's QueryConfigValues
+CONFIG_FIELDS = {
   "cluster_name": lambda cfg, cl: cl.cluster_name,
   "name": lambda cfg, cl: cl.cluster_name,
   "master_node": lambda cfg, cl: cl.master_node,
   "architecture": lambda cfg, cl: _Architecture(),
   "drain_flag": lambda cfg, cl: jstore.CheckDrainFlag(),
-  "watcher_pause": lambda cfg, cl: _ReadWatcherPause(),
+  "watcher_pause": lambda cfg, cl: utils.ReadWatcherPauseFile(
+    pathutils.WATCHER_PAUSEFILE),
   "volume_group_name": lambda cfg, cl: cl.volume_group_name,
   "software_version": lambda cfg, cl: constants.RELEASE_VERSION,
   "protocol_version": lambda cfg, cl: constants.PROTOCOL_VERSION,
@@ -213,24 +197,33 @@ _CONFIG_FIELDS = {
   }
 
 
+def CheckConfigFields(fields):
+  """Refuse field names CONFIG_FIELDS does not know."""
+  unknown = [field for field in fields if field not in CONFIG_FIELDS]
+  if unknown:
+    raise errors.OpPrereqError("Unknown output fields selected: %s" %
+                               utils.CommaJoin(unknown), errors.ECODE_INVAL)
+
+
+def GetConfigValues(cfg, fields):
+  """Values of the CONFIG_FIELDS ``fields``, in the order given."""
+  CheckConfigFields(fields)
+  cluster = cfg.GetClusterInfo()
+  return [CONFIG_FIELDS[field](cfg, cluster) for field in fields]
+
+
 class LUClusterConfigQuery(base.NoHooksLU):
   """Values of cluster fields, in the order asked for."""
   REQ_BGL = False
 
   def CheckArguments(self):
-    unknown = [field for field in self.op.output_fields
-               if field not in _CONFIG_FIELDS]
-    if unknown:
-      raise errors.OpPrereqError("Unknown output fields selected: %s" %
-                                 utils.CommaJoin(unknown), errors.ECODE_INVAL)
+    CheckConfigFields(self.op.output_fields)
 
   def ExpandNames(self):
     self.needed_locks = {}
 
   def Exec(self, feedback_fn):
-    cluster = self.cfg.GetClusterInfo()
-    return [_CONFIG_FIELDS[field](self.cfg, cluster)
-            for field in self.op.output_fields]
+    return GetConfigValues(self.cfg, self.op.output_fields)
 
 
 def _IpInUse(address):

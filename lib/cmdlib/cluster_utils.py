@@ -180,18 +180,24 @@ def GetMasterNetworkParameters(cfg):
 def AdjustCandidatePool(lu, exceptions):
   """Promote nodes until the candidate pool has its configured size.
 
-  @param exceptions: node names not to promote (e.g. about to leave)
+  The new candidates get config.data, ssconf and the job queue from the
+  master daemon's replication once the configuration is saved.
+
+  @param exceptions: node names not to promote nor count (e.g. a node
+      about to leave)
+  @return: names of the promoted nodes
 
   """
   promoted = lu.cfg.MaintainCandidatePool(exceptions)
-  if promoted:
+  names = utils.NiceSort(node.name for node in promoted)
+  if names:
     lu.LogInfo("Promoted nodes to master candidate role: %s",
-               utils.CommaJoin(utils.NiceSort(node.name
-                                              for node in promoted)))
+               utils.CommaJoin(names))
   (mc_now, mc_should, _) = lu.cfg.GetMasterCandidateStats(exceptions)
   if mc_now > mc_should:
     lu.LogInfo("Note: more nodes are candidates (%d) than desired (%d)",
                mc_now, mc_should)
+  return names
 
 
 def CheckVolumeGroupSize(vglist, vgname, minsize):

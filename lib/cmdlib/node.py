@@ -7,9 +7,9 @@ hands it the files every node needs (ancillary files, and for candidates
 config.data and the job queue); ``--readd`` keeps the node's UUID and
 group.  ``LUNodeRemove`` (OP_NODE_REMOVE) refills the candidate pool,
 drops the node from the configuration and tells it to leave the cluster.
-`AdjustCandidatePool` and `DecideSelfPromotion` keep the master candidate
-pool at ``candidate_pool_size``; other LUs (node modify, cluster modify)
-use them too.
+`DecideSelfPromotion` tells whether a new node joins the candidate pool;
+cmdlib.cluster_utils keeps the pool at ``candidate_pool_size`` and holds
+the list of ancillary files.
 
 The node's daemon must already be running with the cluster certificate
 (the client, ``gnt-node add``, arranges that through bootstrap).  This
@@ -18,7 +18,6 @@ configuration only through ConfigWriter and must not take locks itself.
 """
 
 import logging
-import os
 import socket
 
 from ganeti import constants
@@ -30,6 +29,7 @@ from ganeti import objects
 from ganeti import pathutils
 from ganeti import utils
 from ganeti.cmdlib import base
+from ganeti.cmdlib import cluster_utils
 from ganeti.cmdlib import common
 
 
@@ -56,7 +56,7 @@ def DecideSelfPromotion(lu, exceptions=None):
   return mc_now < mc_should
 
 
-def UploadJobQueue(lu, node_name):
+def _UploadJobQueue(lu, node_name):
   """Give a (new) master candidate the queue's serial file and job files.
 
   A candidate must be able to take over the queue; after this, the master's
@@ -84,87 +84,6 @@ def UploadJobQueue(lu, node_name):
                     file_name, node_name, msg)
       return False
   return True
-
-
-def AdjustCandidatePool(lu, exceptions):
-  """Promote nodes until the candidate pool is at its size.
-
-  Newly promoted candidates receive the job queue (config.data reaches
-  them through the configuration's save hook).
-
-  @param exceptions: node names that must not be promoted nor counted
-      (e.g. a node being removed)
-  @return: names of the promoted nodes
-
-  """
-  promoted = lu.cfg.MaintainCandidatePool(exceptions)
-  names = utils.NiceSort(node.name for node in promoted)
-  if names:
-    lu.LogInfo("Promoted nodes to master candidate role: %s",
-               utils.CommaJoin(names))
-    # a node accepts queue files only once its ssconf lists it as a
-    # candidate; the save hook's ssconf push may still be on its way
-    result = lu.rpc.call_write_ssconf_files(names, lu.cfg.GetSsconfValues())
-    for name in names:
-      res = result.get(name)
-      if res is None or res.fail_msg:
-        lu.LogWarning("Could not write the ssconf files on node %s: %s",
-                      name, res.fail_msg if res is not None else "no answer")
-        continue
-      UploadJobQueue(lu, name)
-  (mc_now, mc_should, _) = lu.cfg.GetMasterCandidateStats(exceptions)
-  if mc_now > mc_should:
-    lu.LogInfo("Note: more nodes are candidates (%d) than desired (%d)",
-               mc_now, mc_should)
-  return names
-
-
-def ComputeAncillaryFiles(cluster):
-  """The files every node gets from the master (besides config and ssconf).
-
-  Only files that exist on the master are sent (the optional ones, like
-  the RAPI users file or the SPICE certificates, may be missing).
-
-  @return: list of local paths
-
-  """
-  files = [
-    pathutils.SSH_KNOWN_HOSTS_FILE,
-    pathutils.CONFD_HMAC_KEY,
-    pathutils.CLUSTER_DOMAIN_SECRET_FILE,
-    pathutils.RAPI_CERT_FILE,
-    pathutils.RAPI_USERS_FILE,
-    pathutils.SPICE_CERT_FILE,
-    pathutils.SPICE_CACERT_FILE,
-    ]
-  if cluster.modify_etc_hosts:
-    files.append(pathutils.ETC_HOSTS)
-  return files
-
-
-def UploadAncillaryFiles(lu, node_names):
-  """Send the ancillary files that exist here to the given nodes.
-
-  @return: list of (file, node, error) for the failed uploads (warned)
-
-  """
-  failures = []
-  if not node_names:
-    return failures
-  for file_name in ComputeAncillaryFiles(lu.cfg.GetClusterInfo()):
-    if not (file_name and os.path.isfile(file_name)):
-      continue
-    results = lu.rpc.call_upload_file(list(node_names), file_name)
-    for node in node_names:
-      res = results.get(node)
-      msg = res.fail_msg if res is not None else "no answer"
-      if res is not None and res.offline:
-        continue
-      if msg:
-        lu.LogWarning("Copy of file %s to node %s failed: %s", file_name,
-                      node, msg)
-        failures.append((file_name, node, msg))
-  return failures
 
 
 def _RunPostHookOn(lu, node_name):
@@ -488,7 +407,9 @@ class LUNodeAdd(base.LogicalUnit):
     if res is None or res.fail_msg:
       self.LogWarning("Could not write the ssconf files on node %s: %s",
                       node_name, res.fail_msg if res else "no answer")
-    UploadAncillaryFiles(self, [node_name])
+    cluster_utils.RedistributeAncillaryFiles(self,
+                                             additional_nodes=[node_name],
+                                             additional_vm=node.vm_capable)
     if node.master_candidate:
       result = self.rpc.call_upload_file([node_name],
                                          pathutils.CLUSTER_CONF_FILE)
@@ -496,7 +417,7 @@ class LUNodeAdd(base.LogicalUnit):
       if res is None or res.fail_msg:
         self.LogWarning("Could not copy the configuration to node %s: %s",
                         node_name, res.fail_msg if res else "no answer")
-      UploadJobQueue(self, node_name)
+      _UploadJobQueue(self, node_name)
 
 
 class LUNodeRemove(base.LogicalUnit):
@@ -548,7 +469,7 @@ class LUNodeRemove(base.LogicalUnit):
                  " %s", node.name)
 
     # the pool is refilled without the leaving node
-    AdjustCandidatePool(self, [node.name])
+    cluster_utils.AdjustCandidatePool(self, [node.name])
 
     self.cfg.RemoveNode(node.name)
     for level in (locking.LEVEL_NODE, locking.LEVEL_NODE_RES):
@@ -572,6 +493,4 @@ class LUNodeRemove(base.LogicalUnit):
       result = self.rpc.call_etc_hosts_modify(master, ETC_HOSTS_REMOVE,
                                               node.name, None)
       result.Raise("Can't update hosts file with new host data")
-      UploadAncillaryFiles(self, [name for name in
-                                  self.cfg.GetOnlineNodeList()
-                                  if name != master])
+      cluster_utils.RedistributeAncillaryFiles(self)

@@ -14,23 +14,18 @@ configuration: every change goes through a job.
 """
 
 import logging
-import platform
-import socket
 import time
 from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
 from ganeti import constants
 from ganeti import errors
 from ganeti import ht
-from ganeti import jstore
 from ganeti import luxi
 from ganeti import opcodes
 from ganeti import pathutils
 from ganeti import utils
+from ganeti.cmdlib import cluster as cmdlib_cluster
 
-
-#: The watcher pause file is removed once it is this much out of date
-WATCHER_PAUSE_REMOVE_AFTER = 3600
 
 
 class ArgumentError(Exception):
@@ -104,12 +99,7 @@ JOB_FIELDS = dict((fdef["name"], fdef) for fdef in [
 _JOB_UNAVAIL_IF_NONE = frozenset(["received_ts", "start_ts", "end_ts"])
 
 #: Fields of the cluster resource QueryConfigValues answers
-CLUSTER_CONFIG_FIELDS = frozenset([
-  "cluster_name", "name", "master_node", "software_version",
-  "protocol_version", "config_version", "os_api_version", "export_version",
-  "architecture", "volume_group_name", "drain_flag", "watcher_pause", "tags",
-  "ctime", "mtime",
-  ])
+CLUSTER_CONFIG_FIELDS = frozenset(cmdlib_cluster.CONFIG_FIELDS)
 
 
 def _FieldDefs(known: Dict[str, dict], fields: Optional[list]) -> List[dict]:
@@ -256,36 +246,6 @@ def _CheckOldStyleFields(fields: list, known: Any) -> None:
 # -- watcher pause -----------------------------------------------------------
 
 
-def ReadWatcherPauseFile(filename: str, now: Optional[float] = None,
-                         remove_after: int = WATCHER_PAUSE_REMOVE_AFTER
-                         ) -> Optional[int]:
-  """The watcher pause end time, or None when not paused.
-
-  A file that is malformed or more than ``remove_after`` seconds out of
-  date is removed.
-
-  """
-  if now is None:
-    now = time.time()
-  try:
-    value = utils.ReadFile(filename)
-  except EnvironmentError:
-    return None
-  try:
-    until = int(value.strip())
-  except ValueError:
-    logging.warning("Watcher pause file %s holds %r, not a time; removing it",
-                    filename, value)
-    utils.RemoveFile(filename)
-    return None
-  if now > until + remove_after:
-    utils.RemoveFile(filename)
-    return None
-  if now > until:
-    return None
-  return until
-
-
 def SetWatcherPause(until: Any, now: Optional[float] = None) -> Any:
   """Pause the watcher until ``until`` (None: stop pausing).
 
@@ -307,103 +267,6 @@ def SetWatcherPause(until: Any, now: Optional[float] = None) -> Any:
 
 
 # -- cluster information -----------------------------------------------------
-
-
-def _Architecture() -> list:
-  return [platform.architecture()[0], platform.machine()]
-
-
-def _PrimaryIpVersion(cluster: Any) -> int:
-  if cluster.primary_ip_family == socket.AF_INET6:
-    return constants.IP6_VERSION
-  return constants.IP4_VERSION
-
-
-def GetClusterInfo(cfg: Any) -> dict:
-  """The cluster information object (RAPI /2/info, QueryClusterInfo)."""
-  cluster = cfg.GetClusterInfo()
-  enabled = list(cluster.enabled_hypervisors or [])
-  hvparams = cluster.hvparams or {}
-  os_hvp = {}
-  for (os_name, hv_dict) in (cluster.os_hvp or {}).items():
-    os_hvp[os_name] = dict((hv_name, params)
-                           for (hv_name, params) in hv_dict.items()
-                           if hv_name in enabled)
-  return {
-    "software_version": constants.RELEASE_VERSION,
-    "protocol_version": constants.PROTOCOL_VERSION,
-    "config_version": constants.CONFIG_VERSION,
-    "os_api_version": max(constants.OS_API_VERSIONS),
-    "export_version": constants.EXPORT_VERSION,
-    "architecture": _Architecture(),
-    "name": cluster.cluster_name,
-    "master": cluster.master_node,
-    "default_hypervisor": enabled[0] if enabled else None,
-    "enabled_hypervisors": enabled,
-    "hvparams": dict((hv_name, hvparams.get(hv_name, {}))
-                     for hv_name in enabled),
-    "os_hvp": os_hvp,
-    "beparams": cluster.beparams,
-    "osparams": cluster.osparams,
-    "ipolicy": cluster.ipolicy,
-    "nicparams": cluster.nicparams,
-    "ndparams": cluster.ndparams,
-    "diskparams": cluster.diskparams,
-    "candidate_pool_size": cluster.candidate_pool_size,
-    "master_netdev": cluster.master_netdev,
-    "master_netmask": cluster.master_netmask,
-    "use_external_mip_script": cluster.use_external_mip_script,
-    "volume_group_name": cluster.volume_group_name,
-    "drbd_usermode_helper": cluster.drbd_usermode_helper,
-    "file_storage_dir": cluster.file_storage_dir,
-    "shared_file_storage_dir": cluster.shared_file_storage_dir,
-    "maintain_node_health": cluster.maintain_node_health,
-    "ctime": cluster.ctime,
-    "mtime": cluster.mtime,
-    "uuid": cluster.uuid,
-    "tags": sorted(cluster.GetTags()),
-    "uid_pool": [list(item) for item in (cluster.uid_pool or [])],
-    "default_iallocator": cluster.default_iallocator,
-    "reserved_lvs": list(cluster.reserved_lvs or []),
-    "primary_ip_version": _PrimaryIpVersion(cluster),
-    "prealloc_wipe_disks": cluster.prealloc_wipe_disks,
-    "hidden_os": list(cluster.hidden_os or []),
-    "blacklisted_os": list(cluster.blacklisted_os or []),
-    }
-
-
-def _ConfigValue(cfg: Any, field: str) -> Any:
-  cluster = cfg.GetClusterInfo()
-  if field in ("cluster_name", "name"):
-    return cluster.cluster_name
-  if field == "master_node":
-    return cluster.master_node
-  if field == "software_version":
-    return constants.RELEASE_VERSION
-  if field == "protocol_version":
-    return constants.PROTOCOL_VERSION
-  if field == "config_version":
-    return constants.CONFIG_VERSION
-  if field == "os_api_version":
-    return max(constants.OS_API_VERSIONS)
-  if field == "export_version":
-    return constants.EXPORT_VERSION
-  if field == "architecture":
-    return _Architecture()
-  if field == "volume_group_name":
-    return cluster.volume_group_name
-  if field == "drain_flag":
-    return jstore.CheckDrainFlag()
-  if field == "watcher_pause":
-    return ReadWatcherPauseFile(pathutils.WATCHER_PAUSEFILE)
-  if field == "tags":
-    return sorted(cluster.GetTags())
-  if field == "ctime":
-    return cluster.ctime
-  if field == "mtime":
-    return cluster.mtime
-  raise errors.ProgrammerError("Config value field %r has no getter" %
-                               (field, ))
 
 
 def GetTags(cfg: Any, kind: str, name: Any) -> List[str]:
@@ -670,11 +533,10 @@ class ClientOps:
                                errors.ECODE_INVAL)
 
   def _QueryConfigValues(self, fields):
-    _CheckOldStyleFields(fields, CLUSTER_CONFIG_FIELDS)
-    return [_ConfigValue(self.context.cfg, field) for field in fields]
+    return cmdlib_cluster.GetConfigValues(self.context.cfg, fields)
 
   def _QueryClusterInfo(self):
-    return GetClusterInfo(self.context.cfg)
+    return cmdlib_cluster.GetClusterInfo(self.context.cfg)
 
   def _QueryTags(self, kind, name):
     return GetTags(self.context.cfg, kind, name)

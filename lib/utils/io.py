@@ -681,3 +681,33 @@ def GetMounts(filename="/proc/mounts"):
                                   % (lineno, filename, line))
       result.append(tuple(fields[:4]))
   return result
+
+
+def ReadWatcherPauseFile(filename, now=None,
+                         remove_after=constants.WATCHER_PAUSE_REMOVE_AFTER):
+  """The watcher pause end time (whole seconds), or None when not paused.
+
+  A file that is malformed, or out of date by more than ``remove_after``
+  seconds, is removed.
+
+  """
+  if now is None:
+    now = time.time()
+  try:
+    value = ReadFile(filename)
+  except EnvironmentError:
+    return None
+  try:
+    until = int(value.strip())
+  except ValueError:
+    logging.warning("Watcher pause file %s holds %r, not a time; removing it",
+                    filename, value)
+    RemoveFile(filename)
+    return None
+  if now > until + remove_after:
+    RemoveFile(filename)
+    return None
+  if now > until:
+    return None
+  return until
+

@@ -22,6 +22,7 @@ from ganeti import opcodes
 from ganeti import pathutils
 from ganeti import rpc
 from ganeti import utils
+from ganeti.cmdlib import cluster_utils
 from ganeti.cmdlib import node as cmdlib_node
 
 
@@ -268,19 +269,17 @@ def test_adjust_candidate_pool_promotes_up_to_the_size(vnode):
   ctx = _MakeCtx([_Node("node2.example.com"), _Node("node3.example.com"),
                   _Node("node4.example.com", offline=True)], pool_size=3)
   lu = _FakeLu(ctx)
-  promoted = cmdlib_node.AdjustCandidatePool(lu, [])
+  promoted = cluster_utils.AdjustCandidatePool(lu, [])
   assert promoted == ["node2.example.com", "node3.example.com"]
   assert sorted(ctx.cfg.GetMasterCandidateList()) == \
     [MASTER, "node2.example.com", "node3.example.com"]
   assert lu.infos[0] == ("Promoted nodes to master candidate role:"
                          " node2.example.com, node3.example.com")
-  # no node daemon runs: the ssconf push fails, which is only a warning,
-  # and the queue is not sent to nodes that cannot take it
-  assert len(lu.warnings) == 2
-  assert all(msg.startswith("Could not write the ssconf files on node")
-             for msg in lu.warnings)
+  # the new candidates get their files from masterd's replication, which
+  # follows the configuration save: nothing is sent from here
+  assert lu.warnings == []
   # full pool: nothing more to do
-  assert cmdlib_node.AdjustCandidatePool(lu, []) == []
+  assert cluster_utils.AdjustCandidatePool(lu, []) == []
   ctx.rpc.Close()
 
 
@@ -289,7 +288,7 @@ def test_adjust_candidate_pool_skips_exceptions_and_notes_surplus(vnode):
                   _Node("node3.example.com", candidate=True),
                   _Node("node4.example.com")], pool_size=2)
   lu = _FakeLu(ctx)
-  assert cmdlib_node.AdjustCandidatePool(lu, ["node4.example.com"]) == []
+  assert cluster_utils.AdjustCandidatePool(lu, ["node4.example.com"]) == []
   assert lu.infos == ["Note: more nodes are candidates (3) than desired (2)"]
   ctx.rpc.Close()
 

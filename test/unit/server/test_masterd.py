@@ -501,23 +501,6 @@ def test_watcher_pause(ops):
   assert ops.HandleRequest("SetWatcherPause", [None]) is None
 
 
-def test_read_watcher_pause_file(tmp_path):
-  path = str(tmp_path / "pause")
-  assert masterd_ops.ReadWatcherPauseFile(path) is None
-  with open(path, "w") as fd:
-    fd.write("1000\n")
-  assert masterd_ops.ReadWatcherPauseFile(path, now=999) == 1000
-  assert masterd_ops.ReadWatcherPauseFile(path, now=1000) == 1000
-  assert masterd_ops.ReadWatcherPauseFile(path, now=1001) is None
-  assert os.path.exists(path)
-  assert masterd_ops.ReadWatcherPauseFile(path, now=1000 + 3601) is None
-  assert not os.path.exists(path)
-  with open(path, "w") as fd:
-    fd.write("soon")
-  assert masterd_ops.ReadWatcherPauseFile(path, now=0) is None
-  assert not os.path.exists(path)
-
-
 def test_normalize_job_id():
   assert masterd_ops.NormalizeJobId("12") == 12
   assert masterd_ops.NormalizeJobId(12) == 12

@@ -569,3 +569,20 @@ def test_write_file_syncs_the_directory_unless_told_not_to(tmp_path,
   # a dry run renames nothing, so there is nothing to sync
   utils_io.WriteFile(target, data="three", dry_run=True)
   assert synced == [str(tmp_path)]
+
+
+def test_read_watcher_pause_file(tmp_path):
+  path = str(tmp_path / "pause")
+  assert utils_io.ReadWatcherPauseFile(path) is None
+  with open(path, "w") as fd:
+    fd.write("1000\n")
+  assert utils_io.ReadWatcherPauseFile(path, now=999) == 1000
+  assert utils_io.ReadWatcherPauseFile(path, now=1000) == 1000
+  assert utils_io.ReadWatcherPauseFile(path, now=1001) is None
+  assert os.path.exists(path)
+  assert utils_io.ReadWatcherPauseFile(path, now=1000 + 3601) is None
+  assert not os.path.exists(path)
+  with open(path, "w") as fd:
+    fd.write("soon")
+  assert utils_io.ReadWatcherPauseFile(path, now=0) is None
+  assert not os.path.exists(path)
