@@ -16,16 +16,10 @@ NODE = "node1.example.com"
 
 
 @pytest.fixture
-def vnode(tmp_path, monkeypatch):
-  root = tmp_path / NODE
-  root.mkdir()
-  monkeypatch.setenv("GANETI_ROOTDIR", str(root))
-  monkeypatch.setenv("GANETI_HOSTNAME", NODE)
-  pathutils.Reload()
+def vnode(as_node):
+  root = as_node(NODE)
   ensure_dirs.EnsureDirs(ensure_dirs.GetPaths())
-  yield root
-  monkeypatch.undo()
-  pathutils.Reload()
+  return root
 
 
 def _Script(directory, name, body, mode=0o755):

@@ -24,19 +24,13 @@ SAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared",
 
 
 @pytest.fixture
-def vnode(tmp_path, monkeypatch):
-  root = tmp_path / NODE
-  root.mkdir()
-  monkeypatch.setenv("GANETI_ROOTDIR", str(root))
-  monkeypatch.setenv("GANETI_HOSTNAME", NODE)
-  pathutils.Reload()
+def vnode(as_node, tmp_path):
+  root = as_node(NODE)
   ensure_dirs.EnsureDirs(ensure_dirs.GetPaths())
   (tmp_path / "hosts").write_text(
     "127.0.0.1 %s n1\n127.0.0.1 node2.example.com n2\n"
     "127.0.0.2 unreachable.example.com\n" % NODE)
-  yield root
-  monkeypatch.undo()
-  pathutils.Reload()
+  return root
 
 
 @pytest.fixture

@@ -163,15 +163,8 @@ class _Env:
 
 
 @pytest.fixture
-def vnode(tmp_path, monkeypatch):
-  root = tmp_path / MASTER
-  root.mkdir()
-  monkeypatch.setenv("GANETI_ROOTDIR", str(root))
-  monkeypatch.setenv("GANETI_HOSTNAME", MASTER)
-  pathutils.Reload()
-  yield root
-  monkeypatch.undo()
-  pathutils.Reload()
+def vnode(as_node):
+  return as_node(MASTER)
 
 
 @pytest.fixture

@@ -15,15 +15,8 @@ NODE = "node1.example.com"
 
 
 @pytest.fixture
-def vnode(tmp_path, monkeypatch):
-  root = tmp_path / NODE
-  root.mkdir()
-  monkeypatch.setenv("GANETI_ROOTDIR", str(root))
-  monkeypatch.setenv("GANETI_HOSTNAME", NODE)
-  pathutils.Reload()
-  yield root
-  monkeypatch.undo()
-  pathutils.Reload()
+def vnode(as_node):
+  return as_node(NODE)
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -67,23 +67,8 @@ class _Context(object):
 
 
 @pytest.fixture
-def vnode(tmp_path):
-  root = tmp_path / MASTER
-  root.mkdir()
-  saved = dict((name, os.environ.get(name))
-               for name in ("GANETI_ROOTDIR", "GANETI_HOSTNAME"))
-  os.environ["GANETI_ROOTDIR"] = str(root)
-  os.environ["GANETI_HOSTNAME"] = MASTER
-  pathutils.Reload()
-  try:
-    yield root
-  finally:
-    for (name, value) in saved.items():
-      if value is None:
-        os.environ.pop(name, None)
-      else:
-        os.environ[name] = value
-    pathutils.Reload()
+def vnode(as_node):
+  return as_node(MASTER)
 
 
 @pytest.fixture

@@ -81,16 +81,10 @@ def test_result_failures(kwargs, msg):
 # Argument encoding -----------------------------------------------------------
 
 @pytest.fixture
-def vnode(tmp_path, monkeypatch):
-  root = tmp_path / NODE1
-  root.mkdir()
-  monkeypatch.setenv("GANETI_ROOTDIR", str(root))
-  monkeypatch.setenv("GANETI_HOSTNAME", NODE1)
-  pathutils.Reload()
+def vnode(as_node):
+  root = as_node(NODE1)
   ensure_dirs.EnsureDirs(ensure_dirs.GetPaths())
-  yield root
-  monkeypatch.undo()
-  pathutils.Reload()
+  return root
 
 
 def test_encode_args_count_is_checked():

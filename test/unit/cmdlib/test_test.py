@@ -18,7 +18,6 @@ from ganeti import locking
 from ganeti import mcpu
 from ganeti import objects
 from ganeti import opcodes
-from ganeti import pathutils
 from ganeti.cmdlib import local_rpc
 from ganeti.cmdlib import test as cmdlib_test
 
@@ -62,23 +61,8 @@ class _Context(object):
 
 
 @pytest.fixture
-def vnode(tmp_path):
-  root = tmp_path / MASTER
-  root.mkdir()
-  saved = dict((name, os.environ.get(name))
-               for name in ("GANETI_ROOTDIR", "GANETI_HOSTNAME"))
-  os.environ["GANETI_ROOTDIR"] = str(root)
-  os.environ["GANETI_HOSTNAME"] = MASTER
-  pathutils.Reload()
-  try:
-    yield root
-  finally:
-    for (name, value) in saved.items():
-      if value is None:
-        os.environ.pop(name, None)
-      else:
-        os.environ[name] = value
-    pathutils.Reload()
+def vnode(as_node):
+  return as_node(MASTER)
 
 
 @pytest.fixture

@@ -149,16 +149,10 @@ def test_bind_option_detection(argv, expected):
 
 
 @pytest.fixture
-def vnode(tmp_path, monkeypatch):
-  root = tmp_path / NODE
-  root.mkdir()
-  monkeypatch.setenv("GANETI_ROOTDIR", str(root))
-  monkeypatch.setenv("GANETI_HOSTNAME", NODE)
-  pathutils.Reload()
+def vnode(as_node):
+  root = as_node(NODE)
   ensure_dirs.EnsureDirs(ensure_dirs.GetPaths())
-  yield root
-  monkeypatch.undo()
-  pathutils.Reload()
+  return root
 
 
 def test_virtual_node_address_from_ssconf_then_hosts_file(vnode, tmp_path):
