@@ -676,7 +676,7 @@ class JobQueue:
       jstore.GetJobFilename(job_id), _Check, max(0, timeout),
       watcher=self._watcher)
 
-  def _GetJobsForQuery(self, job_ids):
+  def GetJobsForQuery(self, job_ids):
     """(job id, job or None) pairs; all queue jobs for an empty list."""
     if not job_ids:
       with self._lock:
@@ -694,7 +694,7 @@ class JobQueue:
   def QueryJobsQuery2(self, job_ids, fields):
     """Query2 rows ``[[status, value], ...]`` of jobs (see QueryJobs)."""
     CheckJobFields(fields)
-    pairs = self._GetJobsForQuery(job_ids)
+    pairs = self.GetJobsForQuery(job_ids)
     with self._lock:
       return [GetQueryRow(job_id, job, fields) for (job_id, job) in pairs]
 

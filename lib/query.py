@@ -535,7 +535,8 @@ def JobQueryData(jobs: List[Tuple[Any, Any]]) -> List[Tuple[Any, Any]]:
 # --- lock --------------------------------------------------------------------
 
 def _LockValue(key):
-  return lambda ctx, lock: lock.get(key)
+  # owner and pending are null, not empty lists, when there are none
+  return lambda ctx, lock: lock.get(key) or None
 
 
 def _BuildLockFields() -> List[Field]:
@@ -669,7 +670,7 @@ def MakeQuery(what: str, fields: List[str], qfilter: Any = None) -> Query:
                                (what, utils.CommaJoin(sorted(ALL_FIELDS))),
                                errors.ECODE_INVAL)
   if what == constants.QR_LOCK and qfilter is not None:
-    raise errors.OpPrereqError("Filters are not supported for locks, got %r"
-                               % (qfilter, ), errors.ECODE_INVAL)
+    raise errors.OpPrereqError("Lock queries can't be filtered",
+                               errors.ECODE_INVAL)
   return Query(ALL_FIELDS[what], fields, qfilter=qfilter,
                namefield=NAME_FIELDS[what])

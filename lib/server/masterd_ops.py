@@ -24,7 +24,9 @@ from ganeti import luxi
 from ganeti import opcodes
 from ganeti import pathutils
 from ganeti import utils
+from ganeti import query
 from ganeti.cmdlib import cluster as cmdlib_cluster
+from ganeti.cmdlib import query as cmdlib_query
 
 
 
@@ -45,119 +47,6 @@ def _PendingError(what: str) -> errors.OpPrereqError:
 # -- query2 field definitions ------------------------------------------------
 
 
-def _FieldDef(name: str, title: str, kind: str, doc: str) -> dict:
-  return {"name": name, "title": title, "kind": kind, "doc": doc}
-
-
-def _UnknownFieldDef(name: Any) -> dict:
-  return _FieldDef(str(name), str(name), constants.QFT_UNKNOWN,
-                   "Unknown field '%s'" % (name, ))
-
-
-LOCK_FIELDS = dict((fdef["name"], fdef) for fdef in [
-  _FieldDef("name", "Name", constants.QFT_TEXT, "Lock name"),
-  _FieldDef("mode", "Mode", constants.QFT_OTHER,
-            "Mode in which the lock is currently acquired (exclusive or"
-            " shared)"),
-  _FieldDef("owner", "Owner", constants.QFT_OTHER, "Current lock owner(s)"),
-  _FieldDef("pending", "Pending", constants.QFT_OTHER,
-            "Threads waiting for the lock"),
-  ])
-
-JOB_FIELDS = dict((fdef["name"], fdef) for fdef in [
-  # job ids travel as integers (Ganeti 2.7+), so the field is a number
-  _FieldDef("id", "ID", constants.QFT_NUMBER, "Job ID"),
-  _FieldDef("status", "Status", constants.QFT_TEXT, "Job status"),
-  _FieldDef("priority", "Priority", constants.QFT_NUMBER,
-            "Current job priority"),
-  _FieldDef("ops", "OpCodes", constants.QFT_OTHER, "List of all opcodes"),
-  _FieldDef("summary", "Summary", constants.QFT_OTHER,
-            "Summary of opcode parameters"),
-  _FieldDef("opstatus", "OpCode_status", constants.QFT_OTHER,
-            "List of opcode status"),
-  _FieldDef("opresult", "OpCode_result", constants.QFT_OTHER,
-            "List of opcode results"),
-  _FieldDef("oplog", "OpCode_log", constants.QFT_OTHER,
-            "List of opcode output logs"),
-  _FieldDef("oppriority", "OpCode_prio", constants.QFT_OTHER,
-            "List of opcode priorities"),
-  _FieldDef("opstart", "OpCode_start", constants.QFT_OTHER,
-            "List of opcode start timestamps (before acquiring locks)"),
-  _FieldDef("opexec", "OpCode_exec", constants.QFT_OTHER,
-            "List of opcode execution start timestamps (after acquiring"
-            " locks)"),
-  _FieldDef("opend", "OpCode_end", constants.QFT_OTHER,
-            "List of opcode end timestamps"),
-  _FieldDef("received_ts", "Received", constants.QFT_OTHER,
-            "Timestamp of when job was received"),
-  _FieldDef("start_ts", "Start", constants.QFT_OTHER,
-            "Timestamp of job start"),
-  _FieldDef("end_ts", "End", constants.QFT_OTHER, "Timestamp of job end"),
-  ])
-
-#: Job fields whose missing value means "not applicable" (status 3)
-_JOB_UNAVAIL_IF_NONE = frozenset(["received_ts", "start_ts", "end_ts"])
-
-#: Fields of the cluster resource QueryConfigValues answers
-CLUSTER_CONFIG_FIELDS = frozenset(cmdlib_cluster.CONFIG_FIELDS)
-
-
-def _FieldDefs(known: Dict[str, dict], fields: Optional[list]) -> List[dict]:
-  """Definitions in request order (unknown ones of kind "unknown").
-
-  None gives every field, nicely sorted by name.
-
-  """
-  if fields is None:
-    return [known[name] for name in utils.NiceSort(known)]
-  return [known.get(name) or _UnknownFieldDef(name) for name in fields]
-
-
-def _QueryFieldsResult(known: Dict[str, dict], fields: Optional[list]
-                       ) -> dict:
-  return {"fields": _FieldDefs(known, fields)}
-
-
-# -- lock and job queries ----------------------------------------------------
-
-
-def _NiceSortOrNone(names: Any) -> Any:
-  if not names:
-    return None
-  return utils.NiceSort(names)
-
-
-def _LockValue(field: str, info: dict) -> list:
-  if field == "name":
-    return [constants.RS_NORMAL, info.get("name")]
-  if field == "mode":
-    return [constants.RS_NORMAL, info.get("mode")]
-  if field == "owner":
-    return [constants.RS_NORMAL, _NiceSortOrNone(info.get("owner"))]
-  if field == "pending":
-    pending = info.get("pending")
-    if pending:
-      pending = [[mode, utils.NiceSort(names)] for (mode, names) in pending]
-    else:
-      pending = None
-    return [constants.RS_NORMAL, pending]
-  return [constants.RS_UNKNOWN, None]
-
-
-def QueryLocks(glm: Any, fields: list, qfilter: Any) -> dict:
-  """query2 answer for the "lock" resource, rows sorted by lock name.
-
-  @raise errors.OpPrereqError: a filter was given (locks are not filtered)
-
-  """
-  if qfilter is not None:
-    raise errors.OpPrereqError("Lock queries can't be filtered",
-                               errors.ECODE_INVAL)
-  infos = utils.NiceSort(glm.GetLockInfo(), key=lambda info: info["name"])
-  data = [[_LockValue(field, info) for field in fields] for info in infos]
-  return {"fields": _FieldDefs(LOCK_FIELDS, fields), "data": data}
-
-
 def NormalizeJobId(job_id: Any) -> int:
   """A job id as int; ints and decimal strings are accepted.
 
@@ -169,71 +58,6 @@ def NormalizeJobId(job_id: Any) -> int:
   raise errors.OpPrereqError("Invalid job ID %r: expected a non-negative"
                              " integer or decimal string" % (job_id, ),
                              errors.ECODE_INVAL)
-
-
-def _NamesFromFilter(qfilter: Any, field: str) -> List[Any]:
-  """Values of a filter that only asks for items by name.
-
-  Such a filter is ``[=, field, value]`` or an ``|`` (maybe nested) of
-  them; both equality spellings are accepted.
-
-  @raise errors.OpPrereqError: any other filter
-
-  """
-  if isinstance(qfilter, list) and qfilter:
-    operator = qfilter[0]
-    if (operator in (constants.QLANG_OP_EQUAL,
-                     constants.QLANG_OP_EQUAL_LEGACY) and
-        len(qfilter) == 3 and qfilter[1] == field):
-      return [qfilter[2]]
-    if operator == constants.QLANG_OP_OR:
-      result = []
-      for operand in qfilter[1:]:
-        result.extend(_NamesFromFilter(operand, field))
-      return result
-  raise _PendingError("A job query filter other than a list of job IDs"
-                      " (%r)" % (qfilter, ))
-
-
-def QueryJobsQ2(jobqueue: Any, fields: list, qfilter: Any) -> dict:
-  """query2 answer for the "job" resource.
-
-  A filter naming job ids gives rows in that order (missing jobs get
-  status 3 for every field but ``id``); no filter gives every job in the
-  queue in id order.
-
-  """
-  if qfilter is None:
-    job_ids = None
-  else:
-    job_ids = utils.UniqueSequence(NormalizeJobId(job_id) for job_id in
-                                   _NamesFromFilter(qfilter, "id"))
-  known = [name for name in fields if name in JOB_FIELDS]
-  wanted = ["id", "status"] + known
-  rows = jobqueue.QueryJobs(job_ids, wanted)
-  if job_ids is None:
-    job_ids = [None] * len(rows)
-  data = []
-  for (requested_id, row) in zip(job_ids, rows):
-    missing = row is None or row[1] is None
-    values = {} if missing else dict(zip(wanted, row))
-    job_id = requested_id if requested_id is not None else values.get("id")
-    out = []
-    for name in fields:
-      if name not in JOB_FIELDS:
-        out.append([constants.RS_UNKNOWN, None])
-      elif name == "id":
-        out.append([constants.RS_NORMAL, job_id])
-      elif missing:
-        out.append([constants.RS_UNAVAIL, None])
-      else:
-        value = values[name]
-        if value is None and name in _JOB_UNAVAIL_IF_NONE:
-          out.append([constants.RS_UNAVAIL, None])
-        else:
-          out.append([constants.RS_NORMAL, value])
-    data.append(out)
-  return {"fields": _FieldDefs(JOB_FIELDS, fields), "data": data}
 
 
 def _CheckOldStyleFields(fields: list, known: Any) -> None:
@@ -424,9 +248,9 @@ class ClientOps:
       luxi.REQ_QUERY: self._Query,
       luxi.REQ_QUERY_FIELDS: self._QueryFields,
       luxi.REQ_QUERY_JOBS: self._QueryJobs,
-      luxi.REQ_QUERY_INSTANCES: self._Pending(luxi.REQ_QUERY_INSTANCES),
-      luxi.REQ_QUERY_NODES: self._Pending(luxi.REQ_QUERY_NODES),
-      luxi.REQ_QUERY_GROUPS: self._Pending(luxi.REQ_QUERY_GROUPS),
+      luxi.REQ_QUERY_INSTANCES: self._OldStyle(constants.QR_INSTANCE),
+      luxi.REQ_QUERY_NODES: self._OldStyle(constants.QR_NODE),
+      luxi.REQ_QUERY_GROUPS: self._OldStyle(constants.QR_GROUP),
       luxi.REQ_QUERY_EXPORTS: self._Pending(luxi.REQ_QUERY_EXPORTS),
       luxi.REQ_QUERY_CONFIG_VALUES: self._QueryConfigValues,
       luxi.REQ_QUERY_CLUSTER_INFO: self._QueryClusterInfo,
@@ -453,6 +277,14 @@ class ClientOps:
   def _Pending(method: str) -> Callable[..., Any]:
     def fn(*_):
       raise _PendingError(method)
+    return fn
+
+  def _OldStyle(self, what: str) -> Callable[..., Any]:
+    def fn(names, fields, use_locking):
+      if use_locking:
+        raise errors.OpPrereqError("Sync queries are not allowed",
+                                   errors.ECODE_INVAL)
+      return cmdlib_query.OldStyleQuery(self.context, what, names, fields)
     return fn
 
   @property
@@ -492,13 +324,13 @@ class ClientOps:
 
   def _WaitForJobChange(self, job_id, fields, prev_job_info, prev_log_serial,
                         timeout):
-    _CheckOldStyleFields(fields, JOB_FIELDS)
+    _CheckOldStyleFields(fields, query.JOB_FIELDS)
     return self._queue.WaitForJobChanges(NormalizeJobId(job_id), fields,
                                          prev_job_info, prev_log_serial,
                                          timeout)
 
   def _QueryJobs(self, job_ids, fields):
-    _CheckOldStyleFields(fields, JOB_FIELDS)
+    _CheckOldStyleFields(fields, query.JOB_FIELDS)
     if job_ids is not None:
       job_ids = [NormalizeJobId(job_id) for job_id in job_ids]
     rows = self._queue.QueryJobs(job_ids, fields)
@@ -513,24 +345,11 @@ class ClientOps:
     return result
 
   def _Query(self, what, fields, qfilter):
-    if what == constants.QR_LOCK:
-      return QueryLocks(self.context.glm, fields, qfilter)
-    if what == constants.QR_JOB:
-      return QueryJobsQ2(self._queue, fields, qfilter)
-    if what in constants.QR_VIA_LUXI:
-      raise _PendingError("Query(%s)" % what)
-    raise errors.OpPrereqError("Resource type '%s' unknown" % (what, ),
-                               errors.ECODE_INVAL)
+    return cmdlib_query.Query(self.context, what, fields, qfilter)
 
-  def _QueryFields(self, what, fields):
-    if what == constants.QR_LOCK:
-      return _QueryFieldsResult(LOCK_FIELDS, fields)
-    if what == constants.QR_JOB:
-      return _QueryFieldsResult(JOB_FIELDS, fields)
-    if what in constants.QR_VIA_LUXI:
-      raise _PendingError("QueryFields(%s)" % what)
-    raise errors.OpPrereqError("Resource type '%s' unknown" % (what, ),
-                               errors.ECODE_INVAL)
+  @staticmethod
+  def _QueryFields(what, fields):
+    return cmdlib_query.QueryFields(what, fields)
 
   def _QueryConfigValues(self, fields):
     return cmdlib_cluster.GetConfigValues(self.context.cfg, fields)

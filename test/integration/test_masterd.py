@@ -165,8 +165,9 @@ def test_bad_requests_over_the_socket(master_daemon):
   client = master_daemon.Client()
   with pytest.raises(luxi.RequestError, match="Invalid operation"):
     client.CallMethod("Frobnicate", [])
-  with pytest.raises(errors.OpPrereqError, match="query framework pending"):
-    client.QueryNodes([], ["name"], False)
+  with pytest.raises(errors.OpPrereqError, match="are not answered"):
+    client.Query("os", ["name"], None)
+  assert client.QueryNodes([], ["name"], False) == [[master_daemon.node]]
   with pytest.raises(errors.OpPrereqError) as info:
     client.QueryTags("instance", "nosuch")
   assert info.value.args[1] == errors.ECODE_NOENT

@@ -391,7 +391,11 @@ def test_lock_fields_and_requested_data():
   assert q.Query(locks) == [
     [[N, "instance/x9"], [N, "shared"], [N, [["exclusive", ["job/2"]]]]],
     [[N, "instance/x10"], [N, None], [N, None]]]
-  with pytest.raises(errors.OpPrereqError, match="not supported for locks"):
+  # the lock manager's empty lists are shown as null, as the spec says
+  unowned = [{"name": "node/n1", "mode": None, "owner": [], "pending": []}]
+  assert query.MakeQuery(constants.QR_LOCK, ["owner", "pending"]).Query(
+    unowned) == [[[N, None], [N, None]]]
+  with pytest.raises(errors.OpPrereqError, match="can't be filtered"):
     query.MakeQuery(constants.QR_LOCK, ["name"], ["?", "mode"])
   with pytest.raises(errors.OpPrereqError, match="Resource type 'foo'"):
     query.MakeQuery("foo", ["name"])

@@ -25,6 +25,7 @@ from ganeti import serializer
 from ganeti import ssconf
 from ganeti.server import daemon
 from ganeti.server import masterd
+from ganeti.cmdlib import cluster as cmdlib_cluster
 from ganeti.server import masterd_ops
 
 
@@ -387,9 +388,12 @@ def test_query_jobs_q2(ops):
                                         ["=", "id", 999]]])
   assert by_ids["data"] == [[[0, 999], [constants.RS_UNAVAIL, None]],
                             [[0, job_id], [0, "success"]]]
-  assert ops.HandleRequest("Query", ["job", ["id"], ["|"]])["data"] == []
-  with pytest.raises(errors.OpPrereqError, match="query framework pending"):
-    ops.HandleRequest("Query", ["job", ["id"], ["!", ["=", "id", 1]]])
+  # any filter of the language works, not only lists of ids
+  assert ops.HandleRequest("Query", ["job", ["id"],
+                                     ["!", ["=", "id", job_id]]])["data"] == []
+  assert ops.HandleRequest("Query", ["job", ["id"],
+                                     ["=", "status", "success"]])["data"] == \
+    [[[0, job_id]]]
   with pytest.raises(errors.OpPrereqError, match="Invalid job ID"):
     ops.HandleRequest("Query", ["job", ["id"], ["=", "id", "abc"]])
 
@@ -408,18 +412,35 @@ def test_query_fields(ops):
 
 
 @pytest.mark.parametrize("method,args,match", [
-  ("Query", ["node", ["name"], None], r"Query\(node\) is not answered"),
-  ("QueryFields", ["instance", None], r"QueryFields\(instance\)"),
-  ("QueryInstances", [[], ["name"], False], "QueryInstances is not"),
-  ("QueryNodes", [[], ["name"], False], "QueryNodes is not"),
-  ("QueryGroups", [[], ["name"], False], "QueryGroups is not"),
+  ("Query", ["os", ["name"], None], "resource 'os' are not answered"),
+  ("QueryFields", ["export", None], "resource 'export' are not answered"),
   ("QueryExports", [[], False], "QueryExports is not"),
   ])
 def test_pending_queries(ops, method, args, match):
   with pytest.raises(errors.OpPrereqError, match=match) as info:
     ops.HandleRequest(method, args)
   assert info.value.args[1] == errors.ECODE_INVAL
-  assert "query framework pending" in info.value.args[0]
+
+
+def test_query_nodes_groups_and_cluster(ops):
+  result = ops.HandleRequest("Query", ["node", ["name", "role", "group",
+                                                "master_candidate"], None])
+  assert result["data"] == [[[0, NODE], [0, "M"], [0, "default"],
+                             [0, True]]]
+  assert ops.HandleRequest("QueryNodes", [[], ["name", "offline"],
+                                          False]) == [[NODE, False]]
+  assert ops.HandleRequest("QueryGroups", [[], ["name", "node_cnt"],
+                                           False]) == [["default", 1]]
+  assert ops.HandleRequest("QueryInstances", [[], ["name"], False]) == []
+  with pytest.raises(errors.OpPrereqError, match="Node 'nosuch' not known"):
+    ops.HandleRequest("QueryNodes", [["nosuch"], ["name"], False])
+  with pytest.raises(errors.OpPrereqError, match="Sync queries"):
+    ops.HandleRequest("QueryNodes", [[], ["name"], True])
+  cluster = ops.HandleRequest("Query", ["cluster", ["name"], None])
+  assert cluster["data"] == [[[0, "cluster.example.com"]]]
+  fields = ops.HandleRequest("QueryFields", ["node", ["name", "x"]])
+  assert [fdef["kind"] for fdef in fields["fields"]] == \
+    [constants.QFT_TEXT, constants.QFT_UNKNOWN]
 
 
 @pytest.mark.parametrize("method", ["Query", "QueryFields"])
@@ -432,7 +453,7 @@ def test_unknown_resource(ops, method):
 
 
 def test_query_config_values(ops):
-  fields = sorted(masterd_ops.CLUSTER_CONFIG_FIELDS)
+  fields = sorted(cmdlib_cluster.CONFIG_FIELDS)
   values = dict(zip(fields, ops.HandleRequest("QueryConfigValues",
                                               [fields])))
   assert values["cluster_name"] == values["name"] == "cluster.example.com"

@@ -1,0 +1,242 @@
+"""Gathering the data of query2 requests on the master.
+
+Layer 5 (master side).  `lib/query.py` (model layer) knows the fields and
+evaluates them over containers; this module fills those containers from the
+configuration, the lock manager, the job queue and, only when a requested
+field needs it, the nodes (RPC).  `Gather` is the one entry point; LUXI's
+Query, QueryFields and the old QueryNodes/QueryGroups/QueryInstances calls
+of masterd use it, as will the query opcodes.
+
+It takes no cluster locks (the answers are snapshots, as Ganeti's unlocked
+queries are) and holds no logical unit.
+"""
+
+from ganeti import constants
+from ganeti import errors
+from ganeti import jstore
+from ganeti import pathutils
+from ganeti import qlang
+from ganeti import query
+from ganeti import utils
+
+
+def _ExpandNames(kind, wanted, existing, expand_fn):
+  """Requested names made full; unknown ones are an error (ECODE_NOENT)."""
+  if wanted is None:
+    return utils.NiceSort(existing)
+  result = []
+  for name in wanted:
+    full = expand_fn(name) if isinstance(name, str) else None
+    if full is None:
+      raise errors.OpPrereqError("%s '%s' not known" % (kind, name),
+                                 errors.ECODE_NOENT)
+    if full not in result:
+      result.append(full)
+  return result
+
+
+def _NodeLiveData(cfg, rpc, nodes):
+  """node name -> flat node_info answer, or None for a silent node."""
+  cluster = cfg.GetClusterInfo()
+  vg_names = [cluster.volume_group_name] if cluster.volume_group_name else []
+  online = [node.name for node in nodes if not node.offline]
+  live = dict((node.name, None) for node in nodes)
+  if not online:
+    return live
+  answers = rpc.call_node_info(online, vg_names,
+                               list(cluster.enabled_hypervisors or []))
+  for name in online:
+    result = answers.get(name)
+    if result is None or result.fail_msg or not isinstance(result.payload,
+                                                            dict):
+      continue
+    data = dict(result.payload)
+    # the first volume group's figures are the node's disk figures
+    vg_info = data.pop("vg_info", None) or []
+    if vg_info:
+      data["vg_size"] = vg_info[0].get("vg_size")
+      data["vg_free"] = vg_info[0].get("vg_free")
+    live[name] = data
+  return live
+
+
+def _InstancesByNode(cfg):
+  primary = {}
+  secondary = {}
+  for inst in cfg.GetAllInstancesInfo().values():
+    primary.setdefault(inst.primary_node, []).append(inst.name)
+    for node in inst.secondary_nodes:
+      secondary.setdefault(node, []).append(inst.name)
+  return (primary, secondary)
+
+
+def _GatherNodes(context, q):
+  cfg = context.cfg
+  names = _ExpandNames("Node", q.RequestedNames(), cfg.GetNodeList(),
+                       cfg.ExpandNodeName)
+  nodes = [cfg.GetNodeInfo(name) for name in names]
+  wanted = q.RequestedData()
+  live = (_NodeLiveData(cfg, context.rpc, nodes)
+          if query.NQ_LIVE in wanted else None)
+  (primary, secondary) = (_InstancesByNode(cfg)
+                          if query.NQ_INST in wanted else (None, None))
+  groups = (cfg.GetAllNodeGroupsInfo()
+            if query.NQ_GROUP in wanted else None)
+  oob = None
+  if query.NQ_OOB in wanted:
+    cluster = cfg.GetClusterInfo()
+    oob = dict((node.name, bool(cluster.SimpleFillND(node.ndparams).get(
+      constants.ND_OOB_PROGRAM))) for node in nodes)
+  return query.NodeQueryData(nodes, live, cfg.GetMasterNode(), primary,
+                             secondary, groups, oob, cfg.GetClusterInfo())
+
+
+def _GatherGroups(context, q):
+  cfg = context.cfg
+  all_groups = cfg.GetAllNodeGroupsInfo()
+  by_name = dict((group.name, uuid) for (uuid, group) in all_groups.items())
+
+  def _Expand(name):
+    if name in all_groups:
+      return all_groups[name].name
+    return name if name in by_name else None
+
+  names = _ExpandNames("Node group", q.RequestedNames(), list(by_name),
+                       _Expand)
+  groups = [all_groups[by_name[name]] for name in names]
+  wanted = q.RequestedData()
+  group_to_nodes = None
+  group_to_instances = None
+  if query.GQ_NODE in wanted or query.GQ_INST in wanted:
+    group_to_nodes = dict((group.uuid, []) for group in groups)
+    for node in cfg.GetAllNodesInfo().values():
+      group_to_nodes.setdefault(node.group, []).append(node.name)
+  if query.GQ_INST in wanted:
+    group_to_instances = dict((group.uuid, []) for group in groups)
+    for inst in cfg.GetAllInstancesInfo().values():
+      node = cfg.GetNodeInfo(inst.primary_node)
+      if node is not None:
+        group_to_instances.setdefault(node.group, []).append(inst.name)
+  return query.GroupQueryData(cfg.GetClusterInfo(), groups, group_to_nodes,
+                              group_to_instances)
+
+
+def _GatherInstances(context, q):
+  cfg = context.cfg
+  names = _ExpandNames("Instance", q.RequestedNames(), cfg.GetInstanceList(),
+                       cfg.ExpandInstanceName)
+  instances = [cfg.GetInstanceInfo(name) for name in names]
+  all_nodes = cfg.GetAllNodesInfo()
+  offline = [name for (name, node) in all_nodes.items() if node.offline]
+  # Until the hypervisor layer lands no node reports running instances:
+  # every online node answers "none running", so live fields say so
+  return query.InstanceQueryData(instances, cfg.GetClusterInfo(),
+                                 offline_nodes=offline, live_data={},
+                                 nodes=all_nodes,
+                                 groups=cfg.GetAllNodeGroupsInfo())
+
+
+def _GatherCluster(context, q):
+  wanted = q.RequestedData()
+  drain = (jstore.CheckDrainFlag()
+           if query.CQ_QUEUE_DRAINED in wanted else None)
+  pause = (utils.ReadWatcherPauseFile(pathutils.WATCHER_PAUSEFILE)
+           if query.CQ_WATCHER_PAUSE in wanted else None)
+  return query.ClusterQueryData(context.cfg.GetClusterInfo(), drain, pause)
+
+
+def _GatherJobs(context, q):
+  names = q.RequestedNames()
+  if names is not None:
+    names = [int(name) for name in names if isinstance(name, int) or
+             (isinstance(name, str) and name.isdigit())]
+  return query.JobQueryData(context.jobqueue.GetJobsForQuery(names or None)
+                            if names or names is None else [])
+
+
+def _GatherLocks(context, q):
+  return context.glm.GetLockInfo(requested=q.RequestedData())
+
+
+_GATHERERS = {
+  constants.QR_NODE: _GatherNodes,
+  constants.QR_GROUP: _GatherGroups,
+  constants.QR_INSTANCE: _GatherInstances,
+  constants.QR_CLUSTER: _GatherCluster,
+  constants.QR_JOB: _GatherJobs,
+  constants.QR_LOCK: _GatherLocks,
+  }
+
+#: Resources this master answers (os and export need their node calls)
+SUPPORTED_RESOURCES = frozenset(_GATHERERS)
+
+
+def CheckResource(what):
+  """Refuse resources that are unknown or not answered yet."""
+  if what not in query.ALL_FIELDS:
+    raise errors.OpPrereqError("Resource type '%s' unknown" % (what, ),
+                               errors.ECODE_INVAL)
+  if what not in SUPPORTED_RESOURCES:
+    raise errors.OpPrereqError("Queries of resource '%s' are not answered by"
+                               " this master yet" % (what, ),
+                               errors.ECODE_INVAL)
+
+
+def Gather(context, what, q):
+  """The container ``q`` (a query.Query over ``what``) is evaluated over."""
+  CheckResource(what)
+  return _GATHERERS[what](context, q)
+
+
+def _NormalizeJobFilter(qfilter):
+  """Job ids compared in a filter as ints (decimal strings are accepted).
+
+  Ganeti 2.6 sent job ids as strings, later releases as numbers; the job
+  ``id`` field is a number here, so the older form is converted.
+
+  @raise errors.OpPrereqError: a job id that is no number (ECODE_INVAL)
+
+  """
+  if not isinstance(qfilter, list) or not qfilter:
+    return qfilter
+  if (len(qfilter) == 3 and qfilter[1] == "id" and
+      not isinstance(qfilter[2], list)):
+    value = qfilter[2]
+    if isinstance(value, str):
+      if not value.isdigit():
+        raise errors.OpPrereqError("Invalid job ID %r" % (value, ),
+                                   errors.ECODE_INVAL)
+      value = int(value)
+    return [qfilter[0], qfilter[1], value]
+  return [qfilter[0]] + [_NormalizeJobFilter(operand)
+                         for operand in qfilter[1:]]
+
+
+def Query(context, what, fields, qfilter):
+  """The wire answer of LUXI's Query."""
+  CheckResource(what)
+  if what == constants.QR_JOB:
+    qfilter = _NormalizeJobFilter(qfilter)
+  q = query.MakeQuery(what, fields, qfilter)
+  return query.GetQueryResponse(q, Gather(context, what, q),
+                                sort_by_name=q.RequestedNames() is None)
+
+
+def QueryFields(what, fields):
+  """The wire answer of LUXI's QueryFields."""
+  CheckResource(what)
+  return query.QueryFields(query.ALL_FIELDS[what], fields)
+
+
+def OldStyleQuery(context, what, names, fields):
+  """Rows of plain values for QueryNodes, QueryGroups and QueryInstances.
+
+  ``names`` empty means all items, sorted naturally by name; otherwise the
+  rows follow the requested names after expansion.
+
+  """
+  CheckResource(what)
+  qfilter = qlang.MakeSimpleFilter("name", names) if names else None
+  q = query.MakeQuery(what, fields, qfilter)
+  return q.OldStyleQuery(Gather(context, what, q),
+                         sort_by_name=not names)
