@@ -264,6 +264,11 @@ class _StartupReporter:
       self._wpipe = None
 
 
+def _StopDuringStartup(signum, _frame) -> None:
+  logging.info("Signal %d before the main loop ran: exiting", signum)
+  raise SystemExit(constants.EXIT_SUCCESS)
+
+
 def GenericMain(daemon_name: str, optionparser: optparse.OptionParser,
                 check_fn: Optional[Callable[[Any, list], None]],
                 prepare_fn: Optional[Callable[[Any, list], Any]],
@@ -338,6 +343,11 @@ def GenericMain(daemon_name: str, optionparser: optparse.OptionParser,
     except (EnvironmentError, ValueError) as err:
       reporter.Fail("Cannot set up logging to %s: %s" % (logfile, err))
     signal.signal(signal.SIGHUP, lambda _signum, _frame: reopen_fn())
+    # Until the daemon's Mainloop installs its graceful handlers, a stop
+    # request ends the start-up cleanly (pid file removed) instead of
+    # killing the process outright
+    for signum in (signal.SIGTERM, signal.SIGINT):
+      signal.signal(signum, _StopDuringStartup)
     logging.info("%s daemon startup (pid %d)", daemon_name, os.getpid())
 
     prepared = None

@@ -380,3 +380,15 @@ def test_mainloop_stop_requested_before_run():
     loop.Run(handle_signals=False)
   finally:
     loop.Close()
+
+
+def test_sigterm_before_the_main_loop_ends_the_start_up_cleanly(node):
+  # exec_fn logs before it creates its Mainloop; a SIGTERM sent right then
+  # must still end the daemon cleanly, never by the signal's default action
+  for _ in range(5):
+    proc = node.Start("-f")
+    _Wait(node.ReadPid, what="pid file")
+    proc.send_signal(signal.SIGTERM)
+    (_, err) = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert not os.path.exists(node.pidfile)
