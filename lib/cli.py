@@ -31,6 +31,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from ganeti import constants
 from ganeti import errors
 from ganeti import luxi
+from ganeti import qlang
 from ganeti import pathutils
 from ganeti import ssconf
 from ganeti import utils
@@ -256,48 +257,19 @@ def GenericMain(commands: Dict[str, tuple],
   return result
 
 
-def _MakeNameFilter(namefield: str, names: List[str],
-                    isnumeric: bool) -> Optional[list]:
-  """Query filter selecting ``names`` by equality on ``namefield``.
-
-  Text filters (cli.md 7.4) need the query language module, which comes
-  with the query issue; names are all this layer accepts meanwhile.
-
-  @raise errors.OpPrereqError: a name contains filter syntax, or is not a
-    number where ``isnumeric`` asks for one
-
-  """
-  if not names:
-    return None
-  values = []
-  for name in names:
-    if any(char in name for char in "()=/!~'\"\\<> \t"):
-      raise errors.OpPrereqError("Query filters are not supported yet (query"
-                                 " language pending); '%s' is not a plain"
-                                 " name" % name, errors.ECODE_INVAL)
-    if isnumeric:
-      if not name.isdigit():
-        raise errors.OpPrereqError("Invalid %s '%s': expected a"
-                                   " non-negative integer" %
-                                   (namefield, name), errors.ECODE_INVAL)
-      values.append(int(name))
-    else:
-      values.append(name)
-  return [constants.QLANG_OP_OR] + [[constants.QLANG_OP_EQUAL, namefield,
-                                     value] for value in values]
-
-
 def GenericList(resource: str, fields: List[str], names: List[str],
                 unit: Optional[str], separator: Optional[str], header: bool,
                 cl: Optional[luxi.Client] = None,
                 format_override: Optional[dict] = None,
                 verbose: bool = False, namefield: Optional[str] = None,
                 qfilter: Optional[list] = None,
-                isnumeric: bool = False) -> int:
+                isnumeric: bool = False, force_filter: bool = False) -> int:
   """List a query2 resource as a table (cli.md 7); return the exit code.
 
-  @param names: item names to restrict the listing to (by ``namefield``)
+  @param names: the command's arguments: item names or globs (by
+      ``namefield``), or one filter expression (cli.md 7.4)
   @param qfilter: an extra filter, combined with the names by "and"
+  @param force_filter: treat the single argument as a filter (``-F``)
   @return: EXIT_SUCCESS, or EXIT_UNKNOWN_FIELD if a field was unknown
 
   """
@@ -305,7 +277,8 @@ def GenericList(resource: str, fields: List[str], names: List[str],
     if namefield is None:
       raise errors.OpPrereqError("Resource '%s' cannot be restricted to"
                                  " names" % resource, errors.ECODE_INVAL)
-    name_filter = _MakeNameFilter(namefield, names, isnumeric)
+    name_filter = qlang.MakeFilter(names, force_filter, namefield=namefield,
+                                   isnumeric=isnumeric)
     if qfilter is None:
       qfilter = name_filter
     else:

@@ -18,9 +18,12 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import objects
 from ganeti import opcodes
+from ganeti import qlang
 from ganeti import utils
-from ganeti.cli import (ArgGroup, ArgNode, DRY_RUN_OPT, FORCE_OPT,
-                        PRIORITY_OPT, ParamOption, SUBMIT_OPTS, ToStdout)
+from ganeti.cli import (ArgGroup, ArgNode, ArgUnknown, DRY_RUN_OPT,
+                        FIELDS_OPT, FILTER_OPT, FORCE_OPT, NOHDR_OPT,
+                        PRIORITY_OPT, ParamOption, SEP_OPT, SUBMIT_OPTS,
+                        ToStdout, VERBOSE_OPT)
 from ganeti.client.gnt_cluster import (DISK_PARAMS_OPT, DISK_STATE_OPT,
                                        HV_STATE_OPT, INSTANCE_POLICY_OPTS,
                                        NODE_PARAMS_OPT)
@@ -148,6 +151,68 @@ def RenameGroup(opts: Any, args: List[str]) -> int:
 _PARAM_OPTS = [_ALLOC_POLICY_OPT, NODE_PARAMS_OPT, DISK_PARAMS_OPT,
                HV_STATE_OPT, DISK_STATE_OPT] + INSTANCE_POLICY_OPTS
 
+#: Default fields of gnt-group list (cli.md 8.3)
+_LIST_DEF_FIELDS = ["name", "node_cnt", "pinst_cnt", "alloc_policy",
+                    "ndparams"]
+
+
+def _FormatDict(value: Any) -> str:
+  if not value:
+    return "(empty)"
+  return ", ".join("%s=%s" % (key, value[key]) for key in sorted(value))
+
+
+#: Column formats of gnt-group list: (formatter, align right)
+_LIST_FORMAT = {
+  "node_list": (",".join, False),
+  "pinst_list": (",".join, False),
+  "ndparams": (_FormatDict, False),
+  }
+
+
+def ListGroups(opts: Any, args: List[str]) -> int:
+  """gnt-group list [-o FIELDS] [GROUP...|FILTER]."""
+  fields = cli.ParseFields(opts.output, _LIST_DEF_FIELDS)
+  return cli.GenericList(constants.QR_GROUP, fields, args, None,
+                         opts.separator, not opts.no_headers,
+                         format_override=_LIST_FORMAT, verbose=opts.verbose,
+                         namefield="name", force_filter=opts.force_filter)
+
+
+def ListGroupFields(opts: Any, args: List[str]) -> int:
+  """gnt-group list-fields [FIELD...]."""
+  return cli.GenericListFields(constants.QR_GROUP, args, opts.separator,
+                               not opts.no_headers)
+
+
+def _InfoLines(title: str, value: Any, indent: int) -> List[str]:
+  lines = ["%s%s:" % (" " * indent, title)]
+  for key in sorted(value or {}):
+    item = value[key]
+    if isinstance(item, dict):
+      lines.extend(_InfoLines("- %s" % key, item, indent + 2))
+    else:
+      lines.append("%s- %s: %s" % (" " * (indent + 2), key, item))
+  return lines
+
+
+def ShowGroupInfo(opts: Any, args: List[str]) -> int:  # pylint: disable=W0613
+  """gnt-group info [GROUP...]: parameters of the groups."""
+  client = cli.GetClient()
+  qfilter = qlang.MakeSimpleFilter("name", args) if args else None
+  response = client.Query(constants.QR_GROUP,
+                          ["name", "ndparams", "diskparams", "ipolicy"],
+                          qfilter)
+  for row in response["data"]:
+    ((_, name), (_, ndparams), (_, diskparams), (_, ipolicy)) = row
+    ToStdout("Node group: %s", name)
+    for line in (_InfoLines("Node parameters", ndparams, 2) +
+                 _InfoLines("Disk parameters", diskparams, 2) +
+                 _InfoLines("Instance policy", ipolicy, 2)):
+      ToStdout(line)
+  return constants.EXIT_SUCCESS
+
+
 commands = {
   "add": (
     AddGroup, [ArgGroup(min=1, max=1)],
@@ -166,6 +231,16 @@ commands = {
     [DRY_RUN_OPT, PRIORITY_OPT] + SUBMIT_OPTS,
     "[--dry-run] <group-name>",
     "Remove an (empty) node group from the cluster"),
+  "list": (
+    ListGroups, [ArgGroup()],
+    [NOHDR_OPT, SEP_OPT, FIELDS_OPT, VERBOSE_OPT, FILTER_OPT],
+    "[<group_name>...]", "Lists the node groups in the cluster"),
+  "list-fields": (
+    ListGroupFields, [ArgUnknown()], [NOHDR_OPT, SEP_OPT],
+    "[fields...]", "Lists all available fields for node groups"),
+  "info": (
+    ShowGroupInfo, [ArgGroup()], [],
+    "[<group_name>...]", "Show node group information"),
   "rename": (
     RenameGroup, [ArgGroup(min=2, max=2)],
     [DRY_RUN_OPT, PRIORITY_OPT] + SUBMIT_OPTS,

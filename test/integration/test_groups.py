@@ -62,6 +62,35 @@ def test_group_life_cycle(virtual_cluster):
   assert "* Gathering data (1 nodes)" in result.stdout
   assert "* Gathering data (2 nodes)" in result.stdout
 
+  # listings through the query framework, with names, globs and filters
+  result = _Gnt("list")
+  lines = result.stdout.splitlines()
+  assert lines[0].split() == ["Group", "Nodes", "Instances", "AllocPolicy",
+                              "NDParams"]
+  rows = dict((line.split()[0], line.split()) for line in lines[1:])
+  assert rows["default"][1:4] == ["1", "0", "preferred"]
+  assert rows["rack2"][1:4] == ["2", "0", "last_resort"]
+  assert "oob_program=/bin/true" in lines[[line.split()[0] for line in
+                                           lines].index("rack2")]
+  result = _Gnt("list", "--no-headers", "-o", "name,node_list", "rack*")
+  assert result.stdout.split() == ["rack2", ",".join(sorted(others))]
+  result = _Gnt("list", "--no-headers", "-o", "name",
+                "alloc_policy == 'preferred'")
+  assert result.stdout.split() == ["default"]
+  result = _Gnt("list", "--no-headers", "-o", "name", "-F", "node_cnt > 1")
+  assert result.stdout.split() == ["rack2"]
+  result = _Gnt("list", "node_cnt >", check=False)
+  assert result.returncode != 0
+  assert "Failed to parse query filter" in result.stderr
+  result = _Gnt("list-fields", "--no-headers", "name", "nosuch",
+                check=False)
+  assert "name" in result.stdout
+  result = _Gnt("info", "rack2")
+  assert result.stdout.startswith("Node group: rack2\n")
+  assert "  Node parameters:" in result.stdout
+  assert "    - oob_program: /bin/true" in result.stdout
+  assert "  Instance policy:" in result.stdout
+
   _Gnt("rename", "rack2", "rack9")
   assert "rack2" not in _GroupsByName(cluster)
   assert _GroupsByName(cluster)["rack9"]["uuid"] == rack2["uuid"]

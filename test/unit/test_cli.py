@@ -262,16 +262,29 @@ def test_get_client_uses_master_socket(node_env):
 # listing helpers
 
 
-def test_make_name_filter():
-  assert cli._MakeNameFilter("id", [], True) is None
-  assert cli._MakeNameFilter("id", ["3", "10"], True) == \
-    ["|", ["==", "id", 3], ["==", "id", 10]]
-  assert cli._MakeNameFilter("name", ["n*"], False) == \
-    ["|", ["==", "name", "n*"]]
-  with pytest.raises(errors.OpPrereqError, match="non-negative integer"):
-    cli._MakeNameFilter("id", ["x"], True)
-  with pytest.raises(errors.OpPrereqError, match="not a plain name"):
-    cli._MakeNameFilter("name", ["name == 'x'"], False)
+def test_generic_list_turns_arguments_into_filters():
+  # names, globs and filter expressions (cli.md 7.4), through qlang
+  client = _QueryClient()
+  for (args, force, expected) in [
+      (["3", "10"], False, ["|", ["==", "id", 3], ["==", "id", 10]]),
+      ([], False, None),
+      ]:
+    client.queries = []
+    cli.GenericList(constants.QR_JOB, ["id"], args, None, None, False,
+                    cl=client, namefield="id", isnumeric=True,
+                    force_filter=force)
+    assert [q[2] for q in client.queries] == [expected]
+  client.queries = []
+  cli.GenericList(constants.QR_NODE, ["name"], ["n*"], None, None, False,
+                  cl=client, namefield="name")
+  assert [q[2] for q in client.queries] == [["|", ["=~", "name", "^n[^.]*(\\..*)?$"]]]
+  client.queries = []
+  cli.GenericList(constants.QR_NODE, ["name"], ["name == 'x'"], None, None,
+                  False, cl=client, namefield="name")
+  assert [q[2] for q in client.queries] == [["==", "name", "x"]]
+  with pytest.raises(errors.OpPrereqError, match="Invalid job ID"):
+    cli.GenericList(constants.QR_JOB, ["id"], ["x"], None, None, False,
+                    cl=client, namefield="id", isnumeric=True)
 
 
 class _QueryClient(object):
