@@ -428,9 +428,10 @@ def _Parse(argv):
   return (fn, opts, args)
 
 
-def test_commands_of_this_issue():
-  assert sorted(gnt_group.commands) == ["add", "assign-nodes", "modify",
-                                        "remove", "rename"]
+def test_commands_of_this_release():
+  assert sorted(gnt_group.commands) == ["add", "assign-nodes", "info", "list",
+                                        "list-fields", "modify", "remove",
+                                        "rename"]
 
 
 def test_add_opcode_from_options():
