@@ -11,8 +11,8 @@ whose message is the reason reported to the master; the node daemon
 Larger areas live in sibling modules and are re-exported here, so callers
 only need ``backend``: backend_files (file data encoding, upload_file),
 backend_hooks, backend_master (master daemons and IP), backend_verify,
-backend_os, backend_lvm, backend_node (node_has_ip_address,
-etc_hosts_modify, node_demote_from_mc, test_delay).
+backend_os, backend_lvm, backend_storage (storage units), backend_node
+(node_has_ip_address, etc_hosts_modify, node_demote_from_mc, test_delay).
 
 This module must not import master-side or wire modules, and must never
 touch files outside the node's own state (paths come from pathutils at call
@@ -51,6 +51,8 @@ from ganeti.backend_verify import VerifyNode  # pylint: disable=W0611
 from ganeti.backend_node import (  # pylint: disable=W0611
   NodeHasIpAddress, TestDelay, DemoteFromMC, EtcHostsModify, ETC_HOSTS_ADD,
   ETC_HOSTS_REMOVE, ETC_HOSTS_MODES)
+from ganeti.backend_storage import (  # pylint: disable=W0611
+  StorageList, StorageModify, StorageExecute, NodeVolumes)
 from ganeti import backend_lvm
 
 

@@ -237,6 +237,28 @@ _CALL_LIST = [
   RpcCall("test_delay", MULTI, _TestDelayTimeout, [
     _A("duration", "Seconds to sleep"),
     ], "TestDelay", "Sleeps on the node (debugging opcode)"),
+
+  # Storage units (2.1 design)
+  RpcCall("storage_list", MULTI, constants.RPC_TMO_NORMAL, [
+    _A("su_name", "Storage type (lvm-pv, lvm-vg, file)"),
+    _A("su_args", "Type-specific arguments (file: directories)"),
+    _A("name", "Only this storage unit, or None for all"),
+    _A("fields", "Fields to report (name, size, used, free, allocatable)"),
+    ], "StorageList", "Lists the storage units of one type"),
+  RpcCall("storage_modify", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("su_name", "Storage type"),
+    _A("su_args", "Type-specific arguments"),
+    _A("name", "Storage unit name"),
+    _A("changes", "Field -> new value"),
+    ], "StorageModify", "Changes a field of a storage unit"),
+  RpcCall("storage_execute", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("su_name", "Storage type"),
+    _A("su_args", "Type-specific arguments"),
+    _A("name", "Storage unit name"),
+    _A("op", "Operation (fix-consistency)"),
+    ], "StorageExecute", "Runs a repair operation on a storage unit"),
+  RpcCall("node_volumes", MULTI, constants.RPC_TMO_FAST, [],
+          "NodeVolumes", "Lists logical volumes with their physical device"),
   ]
 
 #: Every call by name

@@ -1,11 +1,14 @@
-"""gnt-node: node administration (cli.md 8.2): add and remove.
+"""gnt-node: node administration (cli.md 8.2).
 
 Layer 6 (entry points).  ``add`` prepares the machine when needed (on real
 hosts: the SSH setup, then the node daemon with the cluster certificate,
 both over SSH; on a virtual cluster: the node daemon through bootstrap)
-and submits OP_NODE_ADD; ``remove`` submits OP_NODE_REMOVE.  The other
-gnt-node commands (list, info, modify, ...) arrive with the node query
-issue.  Nothing here changes the configuration directly: it goes through
+and submits OP_NODE_ADD; ``remove`` submits OP_NODE_REMOVE; ``modify``
+(roles, capabilities, secondary IP, parameters) OP_NODE_SET_PARAMS;
+``powercycle`` OP_NODE_POWERCYCLE; ``volumes`` OP_NODE_QUERYVOLS;
+``list-storage``/``physical-volumes``, ``modify-storage`` and
+``repair-storage`` the storage unit opcodes.  The query commands (list,
+list-fields, info) arrive with the query framework.  Nothing here changes the configuration directly: it goes through
 opcodes.
 """
 
@@ -24,8 +27,11 @@ from ganeti import ssconf
 from ganeti import ssh
 from ganeti import utils
 from ganeti import vcluster
-from ganeti.cli import (ArgNode, CliOption, DRY_RUN_OPT, PRIORITY_OPT,
-                        ParamOption, VERBOSE_OPT)
+from ganeti.cli import (ArgChoice, ArgNode, ArgUnknown, CliOption,
+                        CONFIRM_OPT, DRY_RUN_OPT, FIELDS_OPT, FORCE_OPT,
+                        IGNORE_CONSIST_OPT, NOHDR_OPT, PRIORITY_OPT,
+                        ParamOption, SEP_OPT, SUBMIT_OPT, UNITS_OPT,
+                        VERBOSE_OPT)
 
 
 _SSH_WARNING = ("-- WARNING -- \n"
@@ -256,6 +262,160 @@ def RemoveNode(opts, args):
   return constants.EXIT_SUCCESS
 
 
+# modify, powercycle
+
+def _StateArgs(opts):
+  """hv_state/disk_state of the state options, None when not given."""
+  return {
+    "hv_state": dict(opts.hv_state) if opts.hv_state else None,
+    "disk_state": _ParseDiskState(opts.disk_state),
+    }
+
+
+@cli.OpcodeCommand(opcodes.OpNodeSetParams)
+def SetNodeParams(opts, args):
+  """gnt-node modify NODE: change a node's roles and parameters."""
+  states = _StateArgs(opts)
+  changes = [opts.master_candidate, opts.drained, opts.offline,
+             opts.master_capable, opts.vm_capable, opts.secondary_ip,
+             opts.ndparams, opts.powered, states["hv_state"],
+             states["disk_state"]]
+  if changes.count(None) == len(changes):
+    cli.ToStderr("Please give at least one of the parameters.")
+    return constants.EXIT_FAILURE
+  op = opcodes.OpNodeSetParams(**cli.OpcodeArgs(
+    opcodes.OpNodeSetParams, opts, node_name=args[0], **states))
+  result = cli.SubmitOrSend(op, opts)
+  if result:
+    cli.ToStdout("Modified node %s", args[0])
+    for (param, value) in result:
+      cli.ToStdout(" - %-5s -> %s", param, value)
+  return constants.EXIT_SUCCESS
+
+
+@cli.OpcodeCommand(opcodes.OpNodePowercycle)
+def PowercycleNode(opts, args):
+  """gnt-node powercycle NODE: hard-reset a node's machine."""
+  node = args[0]
+  if not opts.confirm and \
+      not cli.AskUser("Are you sure you want to hard powercycle node %s?" %
+                      node):
+    return 2
+  op = opcodes.OpNodePowercycle(node_name=node, force=opts.force)
+  result = cli.SubmitOrSend(op, opts)
+  if result:
+    cli.ToStderr(result)
+  return constants.EXIT_SUCCESS
+
+
+# volumes and storage units
+
+_VOLUME_FIELDS = ["node", "phys", "vg", "name", "size", "instance"]
+_VOLUME_HEADERS = {"node": "Node", "phys": "PhysDev", "vg": "VG",
+                   "name": "Name", "size": "Size", "instance": "Instance"}
+
+_STORAGE_FIELDS = [constants.SF_NODE, constants.SF_TYPE, constants.SF_NAME,
+                   constants.SF_SIZE, constants.SF_USED, constants.SF_FREE,
+                   constants.SF_ALLOCATABLE]
+_STORAGE_HEADERS = {
+  constants.SF_NODE: "Node", constants.SF_TYPE: "Type",
+  constants.SF_NAME: "Name", constants.SF_SIZE: "Size",
+  constants.SF_USED: "Used", constants.SF_FREE: "Free",
+  constants.SF_ALLOCATABLE: "Allocatable",
+  }
+_STORAGE_SIZES = [constants.SF_SIZE, constants.SF_USED, constants.SF_FREE]
+
+
+def _PrintTable(opts, headers, fields, rows, sizes):
+  for line in cli.GenerateTable(None if opts.no_headers else headers,
+                                fields, opts.separator, rows,
+                                numfields=sizes, unitfields=sizes,
+                                units=opts.units):
+    cli.ToStdout(line)
+
+
+def _CheckFieldNames(fields, known):
+  unknown = [name for name in fields if name not in known]
+  if unknown:
+    raise errors.OpPrereqError("Unknown output field(s): %s" %
+                               ", ".join(unknown), errors.ECODE_INVAL)
+
+
+@cli.OpcodeCommand(opcodes.OpNodeQueryvols)
+def ListVolumes(opts, args):
+  """gnt-node volumes [NODE...]: the logical volumes of nodes."""
+  fields = cli.ParseFields(opts.output, _VOLUME_FIELDS)
+  _CheckFieldNames(fields, _VOLUME_HEADERS)
+  op = opcodes.OpNodeQueryvols(nodes=args, output_fields=fields)
+  rows = cli.SubmitOpCode(op, opts=opts)
+  _PrintTable(opts, _VOLUME_HEADERS, fields, rows, ["size"])
+  return constants.EXIT_SUCCESS
+
+
+def _CheckStorageType(user_type):
+  if user_type not in constants.VALID_STORAGE_TYPES:
+    raise errors.OpPrereqError("Unknown storage type '%s' (valid: %s)" %
+                               (user_type, ", ".join(sorted(
+                                 constants.VALID_STORAGE_TYPES))),
+                               errors.ECODE_INVAL)
+  return user_type
+
+
+def _ListStorage(opts, args, storage_type):
+  fields = cli.ParseFields(opts.output, _STORAGE_FIELDS)
+  _CheckFieldNames(fields, _STORAGE_HEADERS)
+  op = opcodes.OpNodeQueryStorage(nodes=args, storage_type=storage_type,
+                                  output_fields=fields)
+  rows = cli.SubmitOpCode(op, opts=opts)
+  if constants.SF_ALLOCATABLE in fields:
+    idx = fields.index(constants.SF_ALLOCATABLE)
+    for row in rows:
+      row[idx] = "Y" if row[idx] else "N"
+  _PrintTable(opts, _STORAGE_HEADERS, fields, rows,
+              [name for name in _STORAGE_SIZES if name in fields])
+  return constants.EXIT_SUCCESS
+
+
+@cli.OpcodeCommand(opcodes.OpNodeQueryStorage)
+def ListStorage(opts, args):
+  """gnt-node list-storage [-t TYPE] [NODE...]: storage units of nodes."""
+  return _ListStorage(opts, args, _CheckStorageType(opts.user_storage_type))
+
+
+@cli.OpcodeCommand(opcodes.OpNodeQueryStorage)
+def ListPhysicalVolumes(opts, args):
+  """gnt-node physical-volumes [NODE...]: the LVM physical volumes."""
+  return _ListStorage(opts, args, constants.ST_LVM_PV)
+
+
+@cli.OpcodeCommand(opcodes.OpNodeModifyStorage)
+def ModifyStorage(opts, args):
+  """gnt-node modify-storage NODE TYPE NAME: change a storage unit."""
+  (node, user_type, name) = args
+  storage_type = _CheckStorageType(user_type)
+  changes = {}
+  if opts.allocatable is not None:
+    changes[constants.SF_ALLOCATABLE] = opts.allocatable
+  if not changes:
+    cli.ToStderr("No changes to perform, exiting.")
+    return constants.EXIT_SUCCESS
+  op = opcodes.OpNodeModifyStorage(node_name=node, storage_type=storage_type,
+                                   name=name, changes=changes)
+  cli.SubmitOrSend(op, opts)
+  return constants.EXIT_SUCCESS
+
+
+@cli.OpcodeCommand(opcodes.OpRepairNodeStorage)
+def RepairStorage(opts, args):
+  """gnt-node repair-storage NODE TYPE NAME: repair a storage unit."""
+  (node, user_type, name) = args
+  op = opcodes.OpRepairNodeStorage(
+    node_name=node, storage_type=_CheckStorageType(user_type), name=name,
+    ignore_consistency=opts.ignore_consistency)
+  cli.SubmitOrSend(op, opts)
+  return constants.EXIT_SUCCESS
+
+
 _SECONDARY_IP_OPT = ParamOption("-s", "--secondary-ip", dest="secondary_ip",
                                 default=None, metavar="ADDRESS",
                                 op_class=opcodes.OpNodeAdd)
@@ -291,6 +451,37 @@ _NONODE_SETUP_OPT = CliOption("--no-node-setup", dest="node_setup",
                               " node (needs to be done manually)")
 
 
+_MOD_MC_OPT = ParamOption("-C", "--master-candidate", dest="master_candidate",
+                          type="bool", default=None, metavar="yes|no",
+                          op_class=opcodes.OpNodeSetParams)
+_MOD_OFFLINE_OPT = ParamOption("-O", "--offline", dest="offline",
+                               type="bool", default=None, metavar="yes|no",
+                               op_class=opcodes.OpNodeSetParams)
+_MOD_DRAINED_OPT = ParamOption("-D", "--drained", dest="drained",
+                               type="bool", default=None, metavar="yes|no",
+                               op_class=opcodes.OpNodeSetParams)
+_AUTO_PROMOTE_OPT = ParamOption("--auto-promote", dest="auto_promote",
+                                default=False, action="store_true",
+                                op_class=opcodes.OpNodeSetParams)
+_NODE_POWERED_OPT = ParamOption("--node-powered", dest="powered",
+                                type="bool", default=None, metavar="yes|no",
+                                op_class=opcodes.OpNodeSetParams)
+_STORAGE_TYPE_OPT = CliOption("-t", "--storage-type",
+                              dest="user_storage_type",
+                              choices=sorted(constants.VALID_STORAGE_TYPES),
+                              default=constants.ST_LVM_PV,
+                              metavar="STORAGE_TYPE",
+                              help="Storage type (lvm-pv, lvm-vg or file;"
+                              " default lvm-pv)")
+_ALLOCATABLE_OPT = CliOption("--allocatable", dest="allocatable",
+                             type="bool", default=None, metavar="yes|no",
+                             help="Set the allocatable flag on a volume")
+_STORAGE_ARGS = [ArgNode(min=1, max=1),
+                 ArgChoice(min=1, max=1,
+                           choices=sorted(constants.VALID_STORAGE_TYPES)),
+                 ArgUnknown(min=1, max=1)]
+
+
 commands = {
   "add": (
     AddNode, [ArgNode(min=1, max=1)],
@@ -304,6 +495,41 @@ commands = {
     RemoveNode, [ArgNode(min=1, max=1)],
     [DRY_RUN_OPT, PRIORITY_OPT],
     "<node_name>", "Removes a node from the cluster"),
+  "modify": (
+    SetNodeParams, [ArgNode(min=1, max=1)],
+    [FORCE_OPT, SUBMIT_OPT, DRY_RUN_OPT, PRIORITY_OPT, _MOD_MC_OPT,
+     _MOD_DRAINED_OPT, _MOD_OFFLINE_OPT, _MC_OPT, _VMC_OPT,
+     _SECONDARY_IP_OPT, _AUTO_PROMOTE_OPT, _NDPARAMS_OPT, _NODE_POWERED_OPT,
+     _HV_STATE_OPT, _DISK_STATE_OPT],
+    "<node_name>", "Alters the parameters of a node"),
+  "powercycle": (
+    PowercycleNode, [ArgNode(min=1, max=1)],
+    [FORCE_OPT, CONFIRM_OPT, SUBMIT_OPT, DRY_RUN_OPT, PRIORITY_OPT],
+    "<node_name>", "Tries to forcefully powercycle a node"),
+  "volumes": (
+    ListVolumes, [ArgNode()],
+    [NOHDR_OPT, SEP_OPT, UNITS_OPT, FIELDS_OPT, PRIORITY_OPT],
+    "[<node_name>...]", "List logical volumes on node(s)"),
+  "physical-volumes": (
+    ListPhysicalVolumes, [ArgNode()],
+    [NOHDR_OPT, SEP_OPT, UNITS_OPT, FIELDS_OPT, PRIORITY_OPT],
+    "[<node_name>...]", "List the LVM physical volumes of node(s)"),
+  "list-storage": (
+    ListStorage, [ArgNode()],
+    [NOHDR_OPT, SEP_OPT, UNITS_OPT, FIELDS_OPT, _STORAGE_TYPE_OPT,
+     PRIORITY_OPT],
+    "[<node_name>...]", "List physical volumes on node(s). The available"
+    " fields are (see the man page for details): node, type, name, size,"
+    " used, free, allocatable"),
+  "modify-storage": (
+    ModifyStorage, _STORAGE_ARGS,
+    [_ALLOCATABLE_OPT, SUBMIT_OPT, DRY_RUN_OPT, PRIORITY_OPT],
+    "<node_name> <storage_type> <name>", "Modify storage volume on a node"),
+  "repair-storage": (
+    RepairStorage, _STORAGE_ARGS,
+    [IGNORE_CONSIST_OPT, SUBMIT_OPT, DRY_RUN_OPT, PRIORITY_OPT],
+    "<node_name> <storage_type> <name>",
+    "Repairs a storage volume on a node"),
   }
 
 #: "show" is Ganeti's alias of info, which comes with the node query issue

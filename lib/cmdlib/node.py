@@ -56,7 +56,7 @@ def DecideSelfPromotion(lu, exceptions=None):
   return mc_now < mc_should
 
 
-def _UploadJobQueue(lu, node_name):
+def UploadJobQueue(lu, node_name):
   """Give a (new) master candidate the queue's serial file and job files.
 
   A candidate must be able to take over the queue; after this, the master's
@@ -417,7 +417,7 @@ class LUNodeAdd(base.LogicalUnit):
       if res is None or res.fail_msg:
         self.LogWarning("Could not copy the configuration to node %s: %s",
                         node_name, res.fail_msg if res else "no answer")
-      _UploadJobQueue(self, node_name)
+      UploadJobQueue(self, node_name)
 
 
 class LUNodeRemove(base.LogicalUnit):

@@ -37,6 +37,11 @@ CONTRACT_CALLS = {
   "etc_hosts_modify": (rpc_defs.SINGLE, ["mode", "name", "ip"]),
   "vg_list": (rpc_defs.MULTI, []),
   "lv_list": (rpc_defs.MULTI, ["vg_name"]),
+  "storage_list": (rpc_defs.MULTI, ["su_name", "su_args", "name", "fields"]),
+  "storage_modify": (rpc_defs.SINGLE, ["su_name", "su_args", "name",
+                                       "changes"]),
+  "storage_execute": (rpc_defs.SINGLE, ["su_name", "su_args", "name", "op"]),
+  "node_volumes": (rpc_defs.MULTI, []),
   }
 
 

@@ -23,8 +23,11 @@ def _Parse(argv):
   return (func, options, args)
 
 
-def test_only_add_and_remove_are_registered():
-  assert sorted(gnt_node.commands) == ["add", "remove"]
+def test_only_complete_commands_are_registered():
+  # the query commands (list, list-fields, info) come with query2
+  assert sorted(gnt_node.commands) == [
+    "add", "list-storage", "modify", "modify-storage", "physical-volumes",
+    "powercycle", "remove", "repair-storage", "volumes"]
   assert gnt_node.aliases == {}
 
 
