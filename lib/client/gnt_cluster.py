@@ -6,7 +6,8 @@ without a master daemon, this module calls bootstrap directly: init,
 the end of destroy, master-failover, getmaster, and (with the daemons
 stopped) renew-crypto.  ``command`` and ``copyfile`` run on the nodes
 through bootstrap.NodeCommandRunner (each node's ``cmd`` wrapper on a
-virtual cluster, SSH on real hosts).
+virtual cluster, SSH on real hosts).  The tag commands (list-tags,
+add-tags, remove-tags, search-tags) come from client.tags_common.
 
 It must not change the configuration itself: that is the LUs' job.
 """
@@ -25,6 +26,7 @@ from ganeti import opcodes
 from ganeti import pathutils
 from ganeti import uidpool
 from ganeti import utils
+from ganeti.client import tags_common
 from ganeti.cli import (ARGS_NONE, ArgChoice, ArgCommand, ArgFile, ArgHost,
                         ArgInstance, ArgSuggest, CliOption, DRY_RUN_OPT,
                         FORCE_OPT, PRIORITY_OPT, ROMAN_OPT, SUBMIT_OPTS,
@@ -1184,6 +1186,8 @@ commands = {
     DeactivateMasterIp, ARGS_NONE, [cli.CONFIRM_OPT], "",
     "Deactivates the master IP"),
   }
+commands.update(tags_common.TagCommands(constants.TAG_CLUSTER))
+commands.update(tags_common.SearchTagsCommand())
 
 #: Ganeti's aliases
 aliases = {

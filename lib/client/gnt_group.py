@@ -14,6 +14,7 @@ Nothing here changes the configuration directly.
 from typing import Any, List, Optional
 
 from ganeti import cli
+from ganeti.client import tags_common
 from ganeti import constants
 from ganeti import errors
 from ganeti import objects
@@ -246,6 +247,8 @@ commands = {
     [DRY_RUN_OPT, PRIORITY_OPT] + SUBMIT_OPTS,
     "[--dry-run] <group-name> <new-name>", "Rename a node group"),
   }
+
+commands.update(tags_common.TagCommands(constants.TAG_NODEGROUP))
 
 aliases = {}
 

@@ -17,6 +17,7 @@ import os
 
 from ganeti import bootstrap
 from ganeti import cli
+from ganeti.client import tags_common
 from ganeti import constants
 from ganeti import errors
 from ganeti import netutils
@@ -533,6 +534,8 @@ commands = {
   }
 
 #: "show" is Ganeti's alias of info, which comes with the node query issue
+commands.update(tags_common.TagCommands(constants.TAG_NODE))
+
 aliases = {}
 
 

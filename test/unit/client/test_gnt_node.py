@@ -26,8 +26,9 @@ def _Parse(argv):
 def test_only_complete_commands_are_registered():
   # the query commands (list, list-fields, info) come with query2
   assert sorted(gnt_node.commands) == [
-    "add", "list-storage", "modify", "modify-storage", "physical-volumes",
-    "powercycle", "remove", "repair-storage", "volumes"]
+    "add", "add-tags", "list-storage", "list-tags", "modify",
+    "modify-storage", "physical-volumes", "powercycle", "remove",
+    "remove-tags", "repair-storage", "volumes"]
   assert gnt_node.aliases == {}
 
 

@@ -429,9 +429,10 @@ def _Parse(argv):
 
 
 def test_commands_of_this_release():
-  assert sorted(gnt_group.commands) == ["add", "assign-nodes", "info", "list",
-                                        "list-fields", "modify", "remove",
-                                        "rename"]
+  assert sorted(gnt_group.commands) == ["add", "add-tags", "assign-nodes",
+                                        "info", "list", "list-fields",
+                                        "list-tags", "modify", "remove",
+                                        "remove-tags", "rename"]
 
 
 def test_add_opcode_from_options():
