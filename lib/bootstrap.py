@@ -59,7 +59,7 @@ MIN_VG_SIZE = 20480
 #: User the node setup logs in as on real hosts
 SSH_LOGIN_USER = "root"
 
-_MAC_PREFIX_RE = re.compile(r"^[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$")
+_MAC_PREFIX_RE = re.compile(r"^[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}\Z")
 
 def _NodeSetupFiles() -> List[str]:
   """Crypto files a node needs before its daemon can talk to the cluster.

@@ -33,8 +33,8 @@ _OPTIONAL_TOP_LEVEL_TYPES = {
   "mtime": (int, float),
   }
 
-_MAC_PREFIX_RE = re.compile(r"^[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$")
-_MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+_MAC_PREFIX_RE = re.compile(r"^[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}\Z")
+_MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}\Z")
 
 # A DRBD8 disk's logical_id: node_a, node_b, port, minor_a, minor_b, secret.
 _DRBD_LOGICAL_ID_LEN = 6

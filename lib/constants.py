@@ -325,7 +325,7 @@ JOB_QUEUE_SIZE_HARD_LIMIT = 5000
 JOBS_PER_ARCHIVE_DIRECTORY = 10000
 JOB_ID_TEMPLATE = r"\d+"
 JOB_FILE_PREFIX = "job-"
-JOB_FILE_RE = re.compile(r"^%s(%s)$" % (JOB_FILE_PREFIX, JOB_ID_TEMPLATE))
+JOB_FILE_RE = re.compile(r"^%s(%s)\Z" % (JOB_FILE_PREFIX, JOB_ID_TEMPLATE))
 # A watcher pause file this many seconds out of date is removed
 WATCHER_PAUSE_REMOVE_AFTER = 3600
 
@@ -1698,7 +1698,7 @@ IEC_GZIP = "gzip"
 IEC_ALL = frozenset([IEC_NONE, IEC_GZIP])
 
 IE_CUSTOM_SIZE = "fd"
-IE_MAGIC_RE = re.compile(r"^[-_.a-zA-Z0-9]{5,100}$")
+IE_MAGIC_RE = re.compile(r"^[-_.a-zA-Z0-9]{5,100}\Z")
 
 IE_FILE = "file"
 IE_RAW_DISK = "raw"

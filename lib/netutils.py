@@ -179,7 +179,7 @@ class Hostname:
   is a virtual node and the name is listed there), then the system resolver.
 
   """
-  _VALID_LABEL_RE = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
+  _VALID_LABEL_RE = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
   _MAX_NAME_LEN = 255
 
   def __init__(self, name: Optional[str] = None,
@@ -251,7 +251,7 @@ class Hostname:
     if name.endswith("."):
       name = name[:-1]
     if (not name or len(name) > cls._MAX_NAME_LEN or
-        not all(cls._VALID_LABEL_RE.match(label)
+        not all(cls._VALID_LABEL_RE.fullmatch(label)
                 for label in name.split("."))):
       raise errors.OpPrereqError("Invalid hostname '%s'" % hostname,
                                  errors.ECODE_INVAL)

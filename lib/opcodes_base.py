@@ -68,7 +68,7 @@ class Param(NamedTuple):
 
 # Opcode names are Op<CamelCase>; an underscore goes wherever a lower-case
 # letter is followed by an upper-case one.
-_OP_CLASS_RE = re.compile(r"^Op[A-Z][A-Za-z0-9]*$")
+_OP_CLASS_RE = re.compile(r"^Op[A-Z][A-Za-z0-9]*\Z")
 _CASE_BOUNDARY_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 #: Prefix replacements for `OpCode.TinySummary`, tried in this order

@@ -55,8 +55,8 @@ def ValueToResult(value: Any) -> List[Any]:
 
 # --- Field records -----------------------------------------------------------
 
-_FIELD_NAME_RE = re.compile(r"^[a-z0-9/._]+$")
-_FIELD_TITLE_RE = re.compile(r"^[^\s]+$")
+_FIELD_NAME_RE = re.compile(r"^[a-z0-9/._]+\Z")
+_FIELD_TITLE_RE = re.compile(r"^[^\s]+\Z")
 
 
 class Field:

@@ -29,7 +29,7 @@ NO_NODED_MSG = ("node daemon RPC not available yet (no ganeti-noded support"
 #: fail_msg of nodes marked offline in the configuration
 OFFLINE_MSG = "Node is marked offline"
 
-_HPATH_RE = re.compile(r"^[a-zA-Z0-9_-]+$")
+_HPATH_RE = re.compile(r"^[a-zA-Z0-9_-]+\Z")
 
 
 class RpcResult(object):

@@ -24,9 +24,9 @@ MAX_HEAD_SIZE = 65536
 MAX_HEADER_COUNT = 100
 
 # RFC 7230 token characters, used for methods and header names
-_TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-_VERSION_RE = re.compile(r"^HTTP/(\d{1,3})\.(\d{1,3})$")
-_DIGITS_RE = re.compile(r"^[0-9]{1,18}$")
+_TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+_VERSION_RE = re.compile(r"^HTTP/(\d{1,3})\.(\d{1,3})\Z")
+_DIGITS_RE = re.compile(r"^[0-9]{1,18}\Z")
 # Control characters other than horizontal tab are not allowed in fields
 _FIELD_CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Request targets must not contain whitespace or control characters

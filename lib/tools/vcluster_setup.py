@@ -43,7 +43,7 @@ _ALL_SCRIPTS = ("start-all", "stop-all", "restart-all", "watcher-all")
 
 _LOOPBACK_NET = "127.0.0.0/8"
 
-_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?\Z")
 
 
 def NodeNames(count: int, prefix: str, domain: str) -> List[str]:

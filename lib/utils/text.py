@@ -14,12 +14,12 @@ from ganeti import errors
 
 
 #: Characters allowed in a shell word that needs no quoting
-_SHELLPARAM_REGEX = re.compile(r"^[-a-zA-Z0-9._+/:%@]+$")
+_SHELLPARAM_REGEX = re.compile(r"^[-a-zA-Z0-9._+/:%@]+\Z")
 
 #: A size: digits and dots, optional blanks, optional unit letters
-_PARSEUNIT_REGEX = re.compile(r"^([.0-9]+)\s*([a-zA-Z]+)?$")
+_PARSEUNIT_REGEX = re.compile(r"^([.0-9]+)\s*([a-zA-Z]+)?\Z")
 
-_MAC_CHECK_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$", re.I)
+_MAC_CHECK_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}\Z", re.I)
 
 _ASCII_ELLIPSIS = "..."
 
@@ -239,7 +239,7 @@ def MatchNameComponent(key, name_list, case_sensitive=True):
   if key in name_list:
     return key
   flags = 0 if case_sensitive else re.IGNORECASE
-  pattern = re.compile(r"^%s(\..*)?$" % re.escape(key), flags)
+  pattern = re.compile(r"^%s(\..*)?\Z" % re.escape(key), flags)
   matches = [name for name in name_list if pattern.match(name)]
   if not case_sensitive:
     exact = [name for name in matches if name.upper() == key.upper()]
