@@ -7,9 +7,11 @@ and submits OP_NODE_ADD; ``remove`` submits OP_NODE_REMOVE; ``modify``
 (roles, capabilities, secondary IP, parameters) OP_NODE_SET_PARAMS;
 ``powercycle`` OP_NODE_POWERCYCLE; ``volumes`` OP_NODE_QUERYVOLS;
 ``list-storage``/``physical-volumes``, ``modify-storage`` and
-``repair-storage`` the storage unit opcodes.  The query commands (list,
-list-fields, info) arrive with the query framework.  Nothing here changes the configuration directly: it goes through
-opcodes.
+``repair-storage`` the storage unit opcodes.  ``list``, ``list-fields``
+and ``info`` read the master's LUXI ``Query``/``QueryFields`` for the
+"node" resource (query2; live values such as mfree come from the node
+daemons through the master).  Nothing here changes the configuration
+directly: it goes through opcodes.
 """
 
 import logging
@@ -23,14 +25,16 @@ from ganeti import errors
 from ganeti import netutils
 from ganeti import opcodes
 from ganeti import pathutils
+from ganeti import qlang
 from ganeti import rpc
 from ganeti import ssconf
 from ganeti import ssh
 from ganeti import utils
 from ganeti import vcluster
 from ganeti.cli import (ArgChoice, ArgNode, ArgUnknown, CliOption,
-                        CONFIRM_OPT, DRY_RUN_OPT, FIELDS_OPT, FORCE_OPT,
-                        IGNORE_CONSIST_OPT, NOHDR_OPT, PRIORITY_OPT,
+                        CONFIRM_OPT, DRY_RUN_OPT, FIELDS_OPT, FILTER_OPT,
+                        FORCE_OPT, IGNORE_CONSIST_OPT, NOHDR_OPT,
+                        PRIORITY_OPT,
                         ParamOption, SEP_OPT, SUBMIT_OPT, UNITS_OPT,
                         VERBOSE_OPT)
 
@@ -417,6 +421,114 @@ def RepairStorage(opts, args):
   return constants.EXIT_SUCCESS
 
 
+# list, list-fields, info (query2)
+
+#: Default fields of gnt-node list (cli.md 8.2)
+_LIST_DEF_FIELDS = ["name", "dtotal", "dfree", "mtotal", "mnode", "mfree",
+                    "pinst_cnt", "sinst_cnt"]
+
+#: Columns gnt-node list prints comma-joined instead of as Python lists
+_LIST_FORMAT = dict.fromkeys(["pinst_list", "sinst_list", "tags"],
+                             (",".join, False))
+
+#: Fields gnt-node info reads, in the order of its output
+_INFO_FIELDS = ["name", "pip", "sip", "master_candidate", "drained",
+                "offline", "powered", "master_capable", "vm_capable",
+                "pinst_list", "sinst_list", "ndparams", "custom_ndparams"]
+
+
+def GroupFilter(group):
+  """The filter selecting the nodes of a group given by name or UUID."""
+  return [qlang.OP_OR, [qlang.OP_EQUAL, "group", group],
+          [qlang.OP_EQUAL, "group.uuid", group]]
+
+
+def ListNodes(opts, args):
+  """gnt-node list [-g GROUP] [-o FIELDS] [NODE...|FILTER]: node table.
+
+  Names, globs or one filter expression select nodes (cli.md 7.4);
+  ``-g`` adds "the node is in this group" with "and".
+
+  """
+  fields = cli.ParseFields(opts.output, _LIST_DEF_FIELDS)
+  qfilter = GroupFilter(opts.nodegroup) if opts.nodegroup else None
+  return cli.GenericList(constants.QR_NODE, fields, args, opts.units,
+                         opts.separator, not opts.no_headers,
+                         format_override=_LIST_FORMAT, verbose=opts.verbose,
+                         namefield="name", qfilter=qfilter,
+                         force_filter=opts.force_filter)
+
+
+def ListNodeFields(opts, args):
+  """gnt-node list-fields [FIELD...]: the fields of the node resource."""
+  return cli.GenericListFields(constants.QR_NODE, args, opts.separator,
+                               not opts.no_headers)
+
+
+def _ParameterLines(custom, actual, indent):
+  """``- key: value`` lines; inherited values read ``default (<value>)``."""
+  lines = []
+  for key in sorted(actual or {}):
+    if key in (custom or {}):
+      value = custom[key]
+    else:
+      value = "default (%s)" % (actual[key], )
+    lines.append("%s- %s: %s" % (indent, key, value))
+  return lines
+
+
+def _InstanceLines(role, names):
+  if not names:
+    return ["  %s for no instances" % role]
+  return (["  %s for instances:" % role] +
+          ["    - %s" % name for name in utils.NiceSort(names)])
+
+
+def FormatNodeInfo(row):
+  """The lines gnt-node info prints for one node.
+
+  @param row: values of L{_INFO_FIELDS}, None where the master had none
+
+  """
+  (name, pip, sip, master_candidate, drained, offline, powered,
+   master_capable, vm_capable, pinst, sinst, ndparams, custom) = row
+  lines = [
+    "Node name: %s" % name,
+    "  primary ip: %s" % pip,
+    "  secondary ip: %s" % sip,
+    "  master candidate: %s" % master_candidate,
+    "  drained: %s" % drained,
+    "  offline: %s" % offline,
+    ]
+  if powered is not None:
+    lines.append("  powered: %s" % powered)
+  lines.append("  master_capable: %s" % master_capable)
+  lines.append("  vm_capable: %s" % vm_capable)
+  if vm_capable:
+    lines.extend(_InstanceLines("primary", pinst))
+    lines.extend(_InstanceLines("secondary", sinst))
+  lines.append("  node parameters:")
+  lines.extend(_ParameterLines(custom, ndparams, "    "))
+  return lines
+
+
+def ShowNodeConfig(opts, args):  # pylint: disable=W0613
+  """gnt-node info [NODE...]: configuration and instances of nodes.
+
+  Unknown node names are the master's error (names are requested, so it
+  expands them and refuses those it does not know).
+
+  """
+  response = cli.GetClient().Query(constants.QR_NODE, _INFO_FIELDS,
+                                   qlang.MakeSimpleFilter("name", args))
+  for row in response["data"]:
+    values = [value if status == constants.RS_NORMAL else None
+              for (status, value) in row]
+    for line in FormatNodeInfo(values):
+      cli.ToStdout(line)
+  return constants.EXIT_SUCCESS
+
+
 _SECONDARY_IP_OPT = ParamOption("-s", "--secondary-ip", dest="secondary_ip",
                                 default=None, metavar="ADDRESS",
                                 op_class=opcodes.OpNodeAdd)
@@ -477,6 +589,10 @@ _STORAGE_TYPE_OPT = CliOption("-t", "--storage-type",
 _ALLOCATABLE_OPT = CliOption("--allocatable", dest="allocatable",
                              type="bool", default=None, metavar="yes|no",
                              help="Set the allocatable flag on a volume")
+_LIST_GROUP_OPT = CliOption("-g", "--node-group", dest="nodegroup",
+                            default=None, metavar="<nodegroup>",
+                            help="List only the nodes of this node group"
+                            " (name or UUID)")
 _STORAGE_ARGS = [ArgNode(min=1, max=1),
                  ArgChoice(min=1, max=1,
                            choices=sorted(constants.VALID_STORAGE_TYPES)),
@@ -492,6 +608,19 @@ commands = {
     "[-s ip] [--readd] [--no-ssh-key-check] [--force-join]"
     " [--no-node-setup] [--verbose] <node_name>",
     "Add a node to the cluster"),
+  "list": (
+    ListNodes, [ArgNode()],
+    [NOHDR_OPT, SEP_OPT, UNITS_OPT, FIELDS_OPT, VERBOSE_OPT, FILTER_OPT,
+     _LIST_GROUP_OPT],
+    "[<node_name>...|<filter>]",
+    "List the nodes of the cluster (\"list-fields\" names every field;"
+    " default fields: %s)" % utils.CommaJoin(_LIST_DEF_FIELDS)),
+  "list-fields": (
+    ListNodeFields, [ArgUnknown()], [NOHDR_OPT, SEP_OPT],
+    "[fields...]", "Lists all available fields for nodes"),
+  "info": (
+    ShowNodeConfig, [ArgNode()], [],
+    "[<node_name>...]", "Show information about the node(s)"),
   "remove": (
     RemoveNode, [ArgNode(min=1, max=1)],
     [DRY_RUN_OPT, PRIORITY_OPT],
@@ -533,12 +662,11 @@ commands = {
     "Repairs a storage volume on a node"),
   }
 
-#: "show" is Ganeti's alias of info, which comes with the node query issue
 commands.update(tags_common.TagCommands(constants.TAG_NODE))
 
-aliases = {}
+aliases = {"show": "info"}
 
 
 def Main():
-  """Entry point of scripts/gnt-node."""
-  return cli.GenericMain(commands, aliases=aliases)
+  """Entry point of scripts/gnt-node (GNT_NODE_LIST feeds ``list``)."""
+  return cli.GenericMain(commands, aliases=aliases, env_override={"list"})

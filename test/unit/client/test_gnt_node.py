@@ -24,12 +24,11 @@ def _Parse(argv):
 
 
 def test_only_complete_commands_are_registered():
-  # the query commands (list, list-fields, info) come with query2
   assert sorted(gnt_node.commands) == [
-    "add", "add-tags", "list-storage", "list-tags", "modify",
-    "modify-storage", "physical-volumes", "powercycle", "remove",
-    "remove-tags", "repair-storage", "volumes"]
-  assert gnt_node.aliases == {}
+    "add", "add-tags", "info", "list", "list-fields", "list-storage",
+    "list-tags", "modify", "modify-storage", "physical-volumes",
+    "powercycle", "remove", "remove-tags", "repair-storage", "volumes"]
+  assert gnt_node.aliases == {"show": "info"}
 
 
 def test_add_options_build_the_opcode():
