@@ -5,7 +5,7 @@ evaluates them over containers; this module fills those containers from the
 configuration, the lock manager, the job queue and, only when a requested
 field needs it, the nodes (RPC).  `Gather` is the one entry point; LUXI's
 Query, QueryFields and the old QueryNodes/QueryGroups/QueryInstances calls
-of masterd use it, as will the query opcodes.
+of masterd use it, and so do the query opcodes (cmdlib.query_lus).
 
 It takes no cluster locks (the answers are snapshots, as Ganeti's unlocked
 queries are) and holds no logical unit.
@@ -158,6 +158,76 @@ def _GatherLocks(context, q):
   return context.glm.GetLockInfo(requested=q.RequestedData())
 
 
+def _DiagnoseByOs(answers):
+  """OS name -> node name -> that node's entries for it (first one wins).
+
+  Every node that answered gets a (possibly empty) list for every OS seen
+  anywhere, so an OS missing from a node shows up as such; nodes whose
+  call failed are left out, as their state is unknown.
+
+  """
+  good = [name for (name, result) in answers.items() if not result.fail_msg]
+  by_os = {}
+  for name in good:
+    for entry in answers[name].payload or []:
+      (os_name, path, status, diagnose, variants, params, api) = entry
+      per_node = by_os.setdefault(os_name, dict((node, []) for node in good))
+      per_node[name].append([path, bool(status), diagnose, list(variants),
+                             [list(pair) for pair in params], list(api)])
+  return by_os
+
+
+def _OsInfoFromNodes(os_name, per_node, cluster):
+  """One query.OsInfo: valid where every node's first entry is valid.
+
+  Variants, parameters and API versions are those all nodes agree on.
+
+  """
+  valid = bool(per_node)
+  variants = parameters = api_versions = None
+  for entries in per_node.values():
+    if not entries or not entries[0][1]:
+      valid = False
+      break
+    (_, _, _, node_variants, node_params, node_api) = entries[0]
+    node_params = [tuple(pair) for pair in node_params]
+    if variants is None:
+      (variants, parameters, api_versions) = (set(node_variants),
+                                              set(node_params), set(node_api))
+    else:
+      variants.intersection_update(node_variants)
+      parameters.intersection_update(node_params)
+      api_versions.intersection_update(node_api)
+  if not valid:
+    (variants, parameters, api_versions) = (set(), set(), set())
+  return query.OsInfo(name=os_name, valid=valid,
+                      hidden=os_name in (cluster.hidden_os or []),
+                      blacklisted=os_name in (cluster.blacklisted_os or []),
+                      variants=list(variants),
+                      api_versions=list(api_versions),
+                      parameters=[list(pair) for pair in parameters],
+                      node_status=per_node)
+
+
+def _GatherOs(context, q):
+  """Ask the online vm-capable nodes for their OS definitions (os_diagnose).
+
+  Requested names that no node knows are left out, as in Ganeti 2.6.
+
+  """
+  cfg = context.cfg
+  nodes = [node.name for node in cfg.GetAllNodesInfo().values()
+           if not node.offline and node.vm_capable]
+  answers = context.rpc.call_os_diagnose(utils.NiceSort(nodes)) if nodes \
+    else {}
+  by_os = _DiagnoseByOs(answers)
+  cluster = cfg.GetClusterInfo()
+  wanted = q.RequestedNames()
+  names = utils.NiceSort(by_os) if wanted is None else wanted
+  return [_OsInfoFromNodes(name, by_os[name], cluster)
+          for name in names if name in by_os]
+
+
 _GATHERERS = {
   constants.QR_NODE: _GatherNodes,
   constants.QR_GROUP: _GatherGroups,
@@ -165,9 +235,10 @@ _GATHERERS = {
   constants.QR_CLUSTER: _GatherCluster,
   constants.QR_JOB: _GatherJobs,
   constants.QR_LOCK: _GatherLocks,
+  constants.QR_OS: _GatherOs,
   }
 
-#: Resources this master answers (os and export need their node calls)
+#: Resources this master answers (export needs its node calls)
 SUPPORTED_RESOURCES = frozenset(_GATHERERS)
 
 

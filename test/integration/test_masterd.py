@@ -166,7 +166,7 @@ def test_bad_requests_over_the_socket(master_daemon):
   with pytest.raises(luxi.RequestError, match="Invalid operation"):
     client.CallMethod("Frobnicate", [])
   with pytest.raises(errors.OpPrereqError, match="are not answered"):
-    client.Query("os", ["name"], None)
+    client.Query("export", ["node"], None)
   assert client.QueryNodes([], ["name"], False) == [[master_daemon.node]]
   with pytest.raises(errors.OpPrereqError) as info:
     client.QueryTags("instance", "nosuch")

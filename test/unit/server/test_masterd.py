@@ -412,7 +412,7 @@ def test_query_fields(ops):
 
 
 @pytest.mark.parametrize("method,args,match", [
-  ("Query", ["os", ["name"], None], "resource 'os' are not answered"),
+  ("Query", ["export", ["node"], None], "resource 'export' are not answered"),
   ("QueryFields", ["export", None], "resource 'export' are not answered"),
   ("QueryExports", [[], False], "QueryExports is not"),
   ])
