@@ -80,30 +80,16 @@ class _Cbs(mcpu.OpExecCbBase):
 
 
 @pytest.fixture
-def vnode(tmp_path):
+def vnode(as_node, tmp_path):
   """This process as the master of a virtual cluster in tmp_path."""
-  root = tmp_path / MASTER
-  root.mkdir()
   (tmp_path / "hosts").write_text("".join("%s %s\n" % (ip, name)
                                           for (name, ip) in _HOSTS.items()))
-  saved = dict((name, os.environ.get(name))
-               for name in ("GANETI_ROOTDIR", "GANETI_HOSTNAME"))
-  os.environ["GANETI_ROOTDIR"] = str(root)
-  os.environ["GANETI_HOSTNAME"] = MASTER
-  pathutils.Reload()
-  try:
-    os.makedirs(pathutils.DATA_DIR)
-    os.makedirs(pathutils.QUEUE_DIR)
-    utils.WriteFile(pathutils.JOB_QUEUE_SERIAL_FILE, data="0\n")
-    utils.GenerateSelfSignedSslCert(pathutils.NODED_CERT_FILE)
-    yield root
-  finally:
-    for (name, value) in saved.items():
-      if value is None:
-        os.environ.pop(name, None)
-      else:
-        os.environ[name] = value
-    pathutils.Reload()
+  root = as_node(MASTER)
+  os.makedirs(pathutils.DATA_DIR)
+  os.makedirs(pathutils.QUEUE_DIR)
+  utils.WriteFile(pathutils.JOB_QUEUE_SERIAL_FILE, data="0\n")
+  utils.GenerateSelfSignedSslCert(pathutils.NODED_CERT_FILE)
+  return root
 
 
 def _MakeCtx(nodes, pool_size=10):
