@@ -73,6 +73,7 @@ def test_without_must_lock_the_lock_is_released(vnode):
   lock = jstore.InitAndVerifyQueue(must_lock=False)
   try:
     owner = jstore.InitAndVerifyQueue(must_lock=True, timeout=0.5)
+    assert owner is not None
     owner.Close()
   finally:
     lock.Close()

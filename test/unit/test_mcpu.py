@@ -468,8 +468,11 @@ def test_ec_reservations_are_dropped(ctx):
   def _Reserve(lu, _):
     lu.cfg.ReserveMAC(mac, 7)
   _Proc(ctx, _MakeLU([], exec_fn=_Reserve), ec_id=7).ExecOpCode(_Op(), None)
-  # the reservation is gone, so another owner can take the MAC
+  # the reservation is gone, so another owner can take the MAC, and then
+  # holds it against everybody else
   ctx.cfg.ReserveMAC(mac, "other")
+  with pytest.raises(errors.ReservationError):
+    ctx.cfg.ReserveMAC(mac, "third")
 
 
 def test_assertion_errors_become_exec_errors(ctx):

@@ -603,7 +603,8 @@ def test_submit_priorities_accepted(priority):
 
 
 def test_default_priority_accepted_at_submission():
-  opcodes.CheckSubmitPriority(opcodes.OpTestDelay(duration=0), 3)
+  assert opcodes.CheckSubmitPriority(opcodes.OpTestDelay(duration=0),
+                                     3) is None
 
 
 @pytest.mark.parametrize("priority", [constants.OP_PRIO_LOWEST,

@@ -300,7 +300,8 @@ class TestLocking:
     store.WriteFiles({"cluster_name": "c"})
     fd = os.open(str(tmp_path / "ssconf.lock"), os.O_RDWR)
     try:
-      fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+      # would raise BlockingIOError if the writer still held the lock
+      assert fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB) is None
     finally:
       os.close(fd)
 

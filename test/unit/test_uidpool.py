@@ -234,7 +234,7 @@ class TestCheck:
     [], [(0, UID_MAX)], [(1, 1), (2, 2)], [[5, 10], [11, 20]], ((1, 2), ),
     ])
   def test_valid(self, pool):
-    uidpool.CheckUidPool(pool)
+    assert uidpool.CheckUidPool(pool) is None
 
   @pytest.mark.parametrize("pool, match", [
     ("1-2", "list of ranges"),
