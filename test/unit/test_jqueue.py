@@ -201,7 +201,30 @@ def _WaitStatus(queue, job_id, statuses, timeout=10.0):
 
 
 def _WaitFinal(queue, job_id):
-  return _WaitStatus(queue, job_id, FINAL)
+  """Wait until the job is finished in memory and in its file.
+
+  The file follows the queue's memory right after the queue lock is
+  released, so a test reading it must wait for it too.
+
+  """
+  status = _WaitStatus(queue, job_id, FINAL)
+  _WaitFile(job_id, lambda data: all(op["status"] in FINAL
+                                     for op in data["ops"]),
+            "job %s finished in its file" % job_id)
+  return status
+
+
+def _WaitFile(job_id, predicate, what):
+  """Wait until the job file (in the queue or archived) satisfies predicate."""
+  def _Check():
+    for archived in (False, True):
+      try:
+        data = _ReadJobFile(job_id, archived=archived)
+      except FileNotFoundError:
+        continue
+      return data if predicate(data) else None
+    return None
+  return _WaitFor(_Check, what=what)
 
 
 def _ReadJobFile(job_id, archived=False):
@@ -958,8 +981,10 @@ def test_priority_rises_on_lock_timeouts_until_blocking(env):
   assert _Field(queue, job_id, "status") == "waiting"
   assert _Field(queue, job_id, "oppriority") == \
     [constants.OP_PRIO_HIGHEST, constants.OP_PRIO_DEFAULT]
-  stored = _ReadJobFile(job_id)
-  assert stored["ops"][0]["priority"] == constants.OP_PRIO_HIGHEST
+  # the file follows the queue's memory right after the lock is released
+  stored = _WaitFile(job_id, lambda data: data["ops"][0]["priority"] ==
+                    constants.OP_PRIO_HIGHEST,
+                    "the raised priority in the job file")
   # the submitted opcode keeps its priority; only the queue's copy rose
   assert stored["ops"][0]["input"]["priority"] == constants.OP_PRIO_LOW
   holder.Release()
