@@ -50,7 +50,7 @@ from ganeti.backend_os import (  # pylint: disable=W0611
 from ganeti.backend_verify import VerifyNode  # pylint: disable=W0611
 from ganeti.backend_node import (  # pylint: disable=W0611
   NodeHasIpAddress, TestDelay, DemoteFromMC, EtcHostsModify, ETC_HOSTS_ADD,
-  ETC_HOSTS_REMOVE, ETC_HOSTS_MODES)
+  ETC_HOSTS_REMOVE, ETC_HOSTS_MODES, ListExports)
 from ganeti.backend_storage import (  # pylint: disable=W0611
   StorageList, StorageModify, StorageExecute, NodeVolumes)
 from ganeti import backend_lvm

@@ -184,3 +184,19 @@ def EtcHostsModify(mode, name, ip) -> None:
                       mode=0o644)
   except EnvironmentError as err:
     Fail("Cannot write the hosts file %s: %s", hosts, err)
+
+
+def ListExports() -> List[str]:
+  """Names of the instance exports kept on this node (directories below
+  pathutils.EXPORT_DIR), sorted; none when the directory does not exist.
+
+  """
+  export_dir = pathutils.EXPORT_DIR
+  if not os.path.isdir(export_dir):
+    return []
+  try:
+    return sorted(name for name in utils.ListVisibleFiles(export_dir)
+                  if os.path.isdir(os.path.join(export_dir, name)))
+  except EnvironmentError as err:
+    Fail("Cannot list exports in %s: %s" % (export_dir, err))
+

@@ -166,6 +166,8 @@ _CALL_LIST = [
     ], "NodeHasIpAddress", "Tells whether an IP address is on the node"),
   RpcCall("os_diagnose", MULTI, constants.RPC_TMO_FAST, [], "DiagnoseOS",
           "Lists the OS definitions found on the node"),
+  RpcCall("export_list", MULTI, constants.RPC_TMO_FAST, [], "ListExports",
+          "Lists the instance exports kept on the node"),
   RpcCall("vg_list", MULTI, constants.RPC_TMO_URGENT, [],
           "ListVolumeGroups", "Returns the node's volume groups and sizes"),
   RpcCall("lv_list", MULTI, constants.RPC_TMO_URGENT, [

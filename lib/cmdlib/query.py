@@ -35,6 +35,15 @@ def _ExpandNames(kind, wanted, existing, expand_fn):
   return result
 
 
+def ExpandNodeNames(cfg, wanted):
+  """Full node names for ``wanted`` (None: all nodes, nicely sorted).
+
+  @raise errors.OpPrereqError: an unknown node (ECODE_NOENT)
+
+  """
+  return _ExpandNames("Node", wanted, cfg.GetNodeList(), cfg.ExpandNodeName)
+
+
 def _NodeLiveData(cfg, rpc, nodes):
   """node name -> flat node_info answer, or None for a silent node."""
   cluster = cfg.GetClusterInfo()
@@ -228,6 +237,39 @@ def _GatherOs(context, q):
           for name in names if name in by_os]
 
 
+def _GatherExports(context, q):
+  """(node, export) rows from the online nodes; (node, None) for a node
+  that could not be asked."""
+  cfg = context.cfg
+  names = _ExpandNames("Node", q.RequestedNames(), cfg.GetNodeList(),
+                       cfg.ExpandNodeName)
+  answers = ListExportsByNode(cfg, context.rpc, names)
+  rows = []
+  for node in names:
+    exports = answers[node]
+    if exports is None:
+      rows.append((node, None))
+    else:
+      rows.extend((node, name) for name in exports)
+  return rows
+
+
+def ListExportsByNode(cfg, rpc, nodes):
+  """node -> sorted export names, or None if the node did not answer
+  (offline nodes are not asked)."""
+  online = [name for name in nodes if not cfg.GetNodeInfo(name).offline]
+  answers = rpc.call_export_list(online) if online else {}
+  result = {}
+  for node in nodes:
+    answer = answers.get(node)
+    if (answer is None or answer.fail_msg or
+        not isinstance(answer.payload, list)):
+      result[node] = None
+    else:
+      result[node] = sorted(answer.payload)
+  return result
+
+
 _GATHERERS = {
   constants.QR_NODE: _GatherNodes,
   constants.QR_GROUP: _GatherGroups,
@@ -236,20 +278,13 @@ _GATHERERS = {
   constants.QR_JOB: _GatherJobs,
   constants.QR_LOCK: _GatherLocks,
   constants.QR_OS: _GatherOs,
+  constants.QR_EXPORT: _GatherExports,
   }
 
-#: Resources this master answers (export needs its node calls)
-SUPPORTED_RESOURCES = frozenset(_GATHERERS)
-
-
 def CheckResource(what):
-  """Refuse resources that are unknown or not answered yet."""
-  if what not in query.ALL_FIELDS:
+  """Refuse resources that are unknown."""
+  if what not in _GATHERERS:
     raise errors.OpPrereqError("Resource type '%s' unknown" % (what, ),
-                               errors.ECODE_INVAL)
-  if what not in SUPPORTED_RESOURCES:
-    raise errors.OpPrereqError("Queries of resource '%s' are not answered by"
-                               " this master yet" % (what, ),
                                errors.ECODE_INVAL)
 
 

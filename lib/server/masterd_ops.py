@@ -39,11 +39,6 @@ class ArgumentError(Exception):
   """
 
 
-def _PendingError(what: str) -> errors.OpPrereqError:
-  return errors.OpPrereqError("%s is not answered by this master yet (query"
-                              " framework pending)" % what, errors.ECODE_INVAL)
-
-
 # -- query2 field definitions ------------------------------------------------
 
 
@@ -251,7 +246,7 @@ class ClientOps:
       luxi.REQ_QUERY_INSTANCES: self._OldStyle(constants.QR_INSTANCE),
       luxi.REQ_QUERY_NODES: self._OldStyle(constants.QR_NODE),
       luxi.REQ_QUERY_GROUPS: self._OldStyle(constants.QR_GROUP),
-      luxi.REQ_QUERY_EXPORTS: self._Pending(luxi.REQ_QUERY_EXPORTS),
+      luxi.REQ_QUERY_EXPORTS: self._QueryExports,
       luxi.REQ_QUERY_CONFIG_VALUES: self._QueryConfigValues,
       luxi.REQ_QUERY_CLUSTER_INFO: self._QueryClusterInfo,
       luxi.REQ_QUERY_TAGS: self._QueryTags,
@@ -273,12 +268,6 @@ class ClientOps:
     args = CheckArguments(method, args)
     return self._handlers[method](*args)
 
-  @staticmethod
-  def _Pending(method: str) -> Callable[..., Any]:
-    def fn(*_):
-      raise _PendingError(method)
-    return fn
-
   def _OldStyle(self, what: str) -> Callable[..., Any]:
     def fn(names, fields, use_locking):
       if use_locking:
@@ -286,6 +275,17 @@ class ClientOps:
                                    errors.ECODE_INVAL)
       return cmdlib_query.OldStyleQuery(self.context, what, names, fields)
     return fn
+
+  def _QueryExports(self, nodes, use_locking):
+    """node -> export names, or False for a node that could not be asked."""
+    if use_locking:
+      raise errors.OpPrereqError("Sync queries are not allowed",
+                                 errors.ECODE_INVAL)
+    cfg = self.context.cfg
+    names = cmdlib_query.ExpandNodeNames(cfg, nodes or None)
+    answers = cmdlib_query.ListExportsByNode(cfg, self.context.rpc, names)
+    return dict((node, exports if exports is not None else False)
+                for (node, exports) in answers.items())
 
   @property
   def _queue(self) -> Any:

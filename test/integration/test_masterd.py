@@ -165,8 +165,8 @@ def test_bad_requests_over_the_socket(master_daemon):
   client = master_daemon.Client()
   with pytest.raises(luxi.RequestError, match="Invalid operation"):
     client.CallMethod("Frobnicate", [])
-  with pytest.raises(errors.OpPrereqError, match="are not answered"):
-    client.Query("export", ["node"], None)
+  with pytest.raises(errors.OpPrereqError, match="Resource type 'nope'"):
+    client.Query("nope", ["node"], None)
   assert client.QueryNodes([], ["name"], False) == [[master_daemon.node]]
   with pytest.raises(errors.OpPrereqError) as info:
     client.QueryTags("instance", "nosuch")
@@ -264,3 +264,25 @@ def test_kill9_with_50_jobs_then_restart(master_daemon):
       data = serializer.LoadJson(fd.read())
     assert data["ops"]
     assert all(op["status"] in ("success", "error") for op in data["ops"])
+
+
+def test_exports_listed_through_the_node_daemon(master_daemon):
+  # an export is a directory below the node's export directory
+  export_dir = pathutils.EXPORT_DIR
+  for name in ("web1.example.com", "db1.example.com"):
+    os.makedirs(os.path.join(export_dir, name))
+  with open(os.path.join(export_dir, "stray-file"), "w") as handle:
+    handle.write("not an export")
+  client = master_daemon.Client()
+  try:
+    assert client.QueryExports([], False) == {
+      master_daemon.node: ["db1.example.com", "web1.example.com"]}
+    result = client.Query("export", ["node", "export"], None)
+    assert result["data"] == [
+      [[0, master_daemon.node], [0, "db1.example.com"]],
+      [[0, master_daemon.node], [0, "web1.example.com"]]]
+    filtered = client.Query("export", ["export"],
+                            ["=~", "export", "^web"])
+    assert filtered["data"] == [[[0, "web1.example.com"]]]
+  finally:
+    client.Close()

@@ -165,3 +165,12 @@ def test_queue_rename_list(vnode):
 def test_queue_rename_list_rejects_bad_input(value, match):
   with pytest.raises(backend.RPCFail, match=match):
     backend.JobQueueRenameFiles(value)
+
+
+def test_list_exports_names_the_export_directories(vnode):
+  assert backend.ListExports() == []
+  os.makedirs(os.path.join(pathutils.EXPORT_DIR, "web1.example.com"))
+  os.makedirs(os.path.join(pathutils.EXPORT_DIR, "db1.example.com"))
+  with open(os.path.join(pathutils.EXPORT_DIR, "stray"), "w") as handle:
+    handle.write("x")
+  assert backend.ListExports() == ["db1.example.com", "web1.example.com"]

@@ -32,6 +32,7 @@ CONTRACT_CALLS = {
   "node_has_ip_address": (rpc_defs.SINGLE, ["address"]),
   "node_powercycle": (rpc_defs.SINGLE, ["hypervisor"]),
   "os_diagnose": (rpc_defs.MULTI, []),
+  "export_list": (rpc_defs.MULTI, []),
   "test_delay": (rpc_defs.MULTI, ["duration"]),
   "node_demote_from_mc": (rpc_defs.SINGLE, []),
   "etc_hosts_modify": (rpc_defs.SINGLE, ["mode", "name", "ip"]),

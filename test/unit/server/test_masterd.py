@@ -20,6 +20,7 @@ from ganeti import luxi
 from ganeti import objects
 from ganeti import opcodes
 from ganeti import pathutils
+from ganeti import utils
 from ganeti import rpc
 from ganeti import serializer
 from ganeti import ssconf
@@ -411,15 +412,19 @@ def test_query_fields(ops):
                                  "doc": "Unknown field 'x'"}
 
 
-@pytest.mark.parametrize("method,args,match", [
-  ("Query", ["export", ["node"], None], "resource 'export' are not answered"),
-  ("QueryFields", ["export", None], "resource 'export' are not answered"),
-  ("QueryExports", [[], False], "QueryExports is not"),
-  ])
-def test_pending_queries(ops, method, args, match):
-  with pytest.raises(errors.OpPrereqError, match=match) as info:
-    ops.HandleRequest(method, args)
-  assert info.value.args[1] == errors.ECODE_INVAL
+def test_query_exports_of_a_node_without_daemon(ops):
+  # no node daemon answers here: the node is listed as not asked
+  utils.GenerateSelfSignedSslCert(pathutils.NODED_CERT_FILE)
+  assert ops.HandleRequest("QueryExports", [[], False]) == {NODE: False}
+  result = ops.HandleRequest("Query", ["export", ["node", "export"], None])
+  assert result["data"] == [[[constants.RS_NORMAL, NODE],
+                             [constants.RS_UNAVAIL, None]]]
+  fields = ops.HandleRequest("QueryFields", ["export", None])
+  assert [fdef["name"] for fdef in fields["fields"]] == ["export", "node"]
+  with pytest.raises(errors.OpPrereqError, match="Sync queries"):
+    ops.HandleRequest("QueryExports", [[], True])
+  with pytest.raises(errors.OpPrereqError, match="Node 'nosuch' not known"):
+    ops.HandleRequest("QueryExports", [["nosuch"], False])
 
 
 def test_query_nodes_groups_and_cluster(ops):
