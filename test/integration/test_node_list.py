@@ -68,3 +68,22 @@ def test_node_listings_on_two_groups(virtual_cluster):
 
   result = _Gnt("gnt-node", "list-fields", "--no-headers", "group")
   assert result.stdout.split() == ["group", "Group", "Node", "group"]
+
+  # the same kind of filters over LUXI, as scripts use them
+  client = cluster.Client()
+  try:
+    rack2 = client.Query("node", ["name", "group"],
+                         ["==", "group", "rack2"])
+    assert sorted(row[0][1] for row in rack2["data"]) == sorted(others)
+    assert all(row[1] == [0, "rack2"] for row in rack2["data"])
+    # the 2.6 spelling of equality and a name glob turned into a regexp
+    legacy = client.Query("node", ["name"], ["&", ["=", "group", "default"],
+                                             ["=~", "name", "^node"]])
+    assert legacy["data"] == [[[0, master]]]
+    groups = client.Query("group", ["name", "node_cnt"],
+                          [">", "node_cnt", 1])
+    assert groups["data"] == [[[0, "rack2"], [0, len(others)]]]
+    assert client.QueryNodes([], ["name", "group"], False) == \
+      sorted([[master, "default"]] + [[node, "rack2"] for node in others])
+  finally:
+    client.Close()
