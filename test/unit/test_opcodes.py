@@ -1017,13 +1017,15 @@ def test_tags():
 
 
 def test_backup_export_target_forms():
-  opcodes.OpBackupExport(instance_name="i", target_node="node2").Validate(
-    True)
+  local = opcodes.OpBackupExport(instance_name="i", target_node="node2")
+  local.Validate(True)
+  assert local.mode == constants.EXPORT_MODE_LOCAL
   remote = opcodes.OpBackupExport(
     instance_name="i", mode="remote",
     target_node=[["host", 1234, "hmac", "salt"]],
     x509_key_name=["key", "hmac", "salt"], destination_x509_ca="PEM")
   remote.Validate(True)
+  assert remote.target_node == [["host", 1234, "hmac", "salt"]]
 
 
 # Result checks

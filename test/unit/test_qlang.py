@@ -223,7 +223,7 @@ def test_operand_type_must_fit_the_field_kind(qfilter):
   ["=", "name", "x"], ["|"], ["&"],
   ])
 def test_operands_that_fit(qfilter):
-  qlang.CheckFilter(qfilter, NODE_FIELDS)
+  assert qlang.CheckFilter(qfilter, NODE_FIELDS) is None
 
 
 # --- section 4.3: evaluation -------------------------------------------------
@@ -515,7 +515,7 @@ def test_bad_regexp_flags_are_named():
 
 def test_parsed_filters_pass_validation():
   for (text, _) in SPEC_TEXT_EXAMPLES:
-    qlang.CheckFilter(qlang.ParseFilter(text))
+    assert qlang.CheckFilter(qlang.ParseFilter(text)) is None
 
 
 # --- property: text -> JSON -> evaluation agrees with a reference ------------

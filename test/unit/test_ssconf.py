@@ -505,8 +505,8 @@ class TestMaster:
 class TestVerifyClusterName:
   def test_same_name(self, store, tmp_path):
     store.WriteFiles({"cluster_name": "c1.example.com"})
-    ssconf.VerifyClusterName("c1.example.com",
-                             _cfg_location=str(tmp_path / "data"))
+    assert ssconf.VerifyClusterName(
+      "c1.example.com", _cfg_location=str(tmp_path / "data")) is None
 
   def test_other_name(self, store, tmp_path):
     store.WriteFiles({"cluster_name": "c1.example.com"})
@@ -517,7 +517,8 @@ class TestVerifyClusterName:
     assert "c2.example.com" in str(exc.value)
 
   def test_node_without_cluster_accepts_any_name(self, tmp_path):
-    ssconf.VerifyClusterName("anything", _cfg_location=str(tmp_path))
+    assert ssconf.VerifyClusterName("anything",
+                                    _cfg_location=str(tmp_path)) is None
 
   def test_uses_data_dir_by_default(self, tmp_path, monkeypatch):
     monkeypatch.setattr(pathutils, "DATA_DIR", str(tmp_path))

@@ -257,7 +257,7 @@ class TestCheck:
 
   @given(pool=_Pools())
   def test_canonical_pools_pass(self, pool):
-    uidpool.CheckUidPool(pool)
+    assert uidpool.CheckUidPool(pool) is None
 
 
 def _HoldLockInChild(path):

@@ -558,6 +558,7 @@ def test_task_may_shrink_its_own_pool(make_pool):
   pool.AddTask((_ShrinkSelf, ))
   _WaitFor(lambda: rec.Snapshot() == [True])
   _WaitFor(lambda: pool.GetWorkerInfo() == [])
+  assert rec.Snapshot() == [True] and pool.GetWorkerInfo() == []
 
 
 def test_quiesce_waits_for_running_and_queued_tasks(make_pool):
