@@ -195,7 +195,7 @@ _SAMPLES = {
   }
 
 @contextlib.contextmanager
-def _PrereqRaised(pattern):
+def _AssertPrereqError(pattern):
   """Expect an OpPrereqError(ECODE_INVAL) whose message matches ``pattern``.
 
   """
@@ -485,7 +485,7 @@ def test_validate_reports_missing_required():
 
 def test_required_nullable_param_must_be_present_but_may_be_null():
   op = opcodes.OpTagsGet(kind=constants.TAG_CLUSTER)
-  with _PrereqRaised(r"^Required parameter 'OP_TAGS_GET.name' missing"):
+  with _AssertPrereqError(r"^Required parameter 'OP_TAGS_GET.name' missing"):
     op.Validate(True)
   op.name = None
   op.Validate(True)
@@ -585,7 +585,7 @@ def test_validate_checks_given_common_params():
                  {"depends": [[1]]}, {"priority": 19}):
     op = opcodes.OpClusterRedistConf(**kwargs)
     name = list(kwargs)[0]
-    with _PrereqRaised(r"^Parameter 'OP_CLUSTER_REDIST_CONF\.%s' fails"
+    with _AssertPrereqError(r"^Parameter 'OP_CLUSTER_REDIST_CONF\.%s' fails"
                        r" validation" % name):
       op.Validate(False)
 
@@ -612,7 +612,7 @@ def test_default_priority_accepted_at_submission():
                                       True, "0", None, 0.5])
 def test_other_priorities_refused(priority):
   op = opcodes.OpTestDelay(duration=0, priority=priority)
-  with _PrereqRaised(r"^Parameter 'OP_TEST_DELAY.priority' fails"):
+  with _AssertPrereqError(r"^Parameter 'OP_TEST_DELAY.priority' fails"):
     op.Validate(True)
   with pytest.raises(errors.GenericError) as err:
     opcodes.CheckSubmitPriority(op, 2)
@@ -649,7 +649,7 @@ def test_relative_dependencies_only_where_allowed():
   ])
 def test_malformed_dependencies_refused(depends):
   op = opcodes.OpTestDelay(duration=0, depends=depends)
-  with _PrereqRaised(r"^Parameter 'OP_TEST_DELAY.depends' fails"):
+  with _AssertPrereqError(r"^Parameter 'OP_TEST_DELAY.depends' fails"):
     op.Validate(True)
   for allow_relative in (True, False):
     with pytest.raises(errors.GenericError, match="invalid dependencies"):
@@ -680,7 +680,7 @@ def test_reason_trail_accepted_and_checked():
   opcodes.OpTestDelay(duration=0, reason=good).Validate(True)
   opcodes.OpTestDelay(duration=0, reason=None).Validate(True)
   for bad in (["x"], [["", "r", 1]], [["s", "r", "1"]], [["s", "r"]], "x"):
-    with _PrereqRaised(r"^Parameter 'OP_TEST_DELAY.reason' fails"):
+    with _AssertPrereqError(r"^Parameter 'OP_TEST_DELAY.reason' fails"):
       opcodes.OpTestDelay(duration=0, reason=bad).Validate(True)
 
 
@@ -764,7 +764,7 @@ def test_load_refuses_bad_data(data, message):
 
 def test_setstate_refuses_non_dict():
   op = opcodes.OpTestDelay(duration=1)
-  with _PrereqRaised("Invalid data for opcode OP_TEST_DELAY: expected a"
+  with _AssertPrereqError("Invalid data for opcode OP_TEST_DELAY: expected a"
                      " dict, got list"):
     op.__setstate__([1])
 
@@ -834,7 +834,7 @@ def test_disk_dicts(disk, valid):
   if valid:
     op.Validate(True)
   else:
-    with _PrereqRaised("'OP_INSTANCE_CREATE.disks' fails validation"):
+    with _AssertPrereqError("'OP_INSTANCE_CREATE.disks' fails validation"):
       op.Validate(True)
 
 
@@ -876,7 +876,7 @@ def test_nic_modification_lists():
   assert not opcodes.TNicModifications([["add", -1, {"size": 1}]])
   op = opcodes.OpInstanceSetParams(instance_name="i",
                                    nics=[["add", -1, {"size": "1"}]])
-  with _PrereqRaised("'OP_INSTANCE_SET_PARAMS.nics' fails validation"):
+  with _AssertPrereqError("'OP_INSTANCE_SET_PARAMS.nics' fails validation"):
     op.Validate(True)
 
 
@@ -910,13 +910,13 @@ def test_upgrade_refuses_two_legacy_adds_or_removes():
 
 
 def test_upgrade_refuses_mixed_formats_and_removal_settings():
-  with _PrereqRaised(r"disk modification \['add', -1, \{\}\] does not"
+  with _AssertPrereqError(r"disk modification \['add', -1, \{\}\] does not"
                      " have the format"):
     opcodes.UpgradeModificationList("disk", [[0, {}], ["add", -1, {}]])
-  with _PrereqRaised("No settings should be passed when removing a"
+  with _AssertPrereqError("No settings should be passed when removing a"
                      " disk"):
     opcodes.UpgradeModificationList("disk", [["remove", 0, {"size": 1}]])
-  with _PrereqRaised("disk modifications must be a list"):
+  with _AssertPrereqError("disk modifications must be a list"):
     opcodes.UpgradeModificationList("disk", "add")
 
 
@@ -931,7 +931,7 @@ def test_recreate_disks(disks, valid):
   if valid:
     op.Validate(True)
   else:
-    with _PrereqRaised("'OP_INSTANCE_RECREATE_DISKS.disks' fails"):
+    with _AssertPrereqError("'OP_INSTANCE_RECREATE_DISKS.disks' fails"):
       op.Validate(True)
 
 
@@ -946,7 +946,7 @@ def test_os_list_edits(value, valid):
     if valid:
       op.Validate(True)
     else:
-      with _PrereqRaised("'OP_CLUSTER_SET_PARAMS.%s' fails" % name):
+      with _AssertPrereqError("'OP_CLUSTER_SET_PARAMS.%s' fails" % name):
         op.Validate(True)
 
 
@@ -971,7 +971,7 @@ def test_ipolicy(ipolicy, valid):
     if valid:
       op.Validate(True)
     else:
-      with _PrereqRaised(r"'%s\.ipolicy' fails validation" % op.OP_ID):
+      with _AssertPrereqError(r"'%s\.ipolicy' fails validation" % op.OP_ID):
         op.Validate(True)
 
 
@@ -995,7 +995,7 @@ def test_parameter_dicts():
                  {"beparams": []},
                  {"reserved_lvs": [""]},
                  {"master_netmask": "24"}):
-    with _PrereqRaised("fails validation"):
+    with _AssertPrereqError("fails validation"):
       opcodes.OpClusterSetParams(**kwargs).Validate(True)
 
 
@@ -1004,7 +1004,7 @@ def test_query_filters():
     opcodes.OpQuery(what="node", fields=["name"], qfilter=qfilter).Validate(
       True)
   for qfilter in ({"op": "="}, "name"):
-    with _PrereqRaised("'OP_QUERY.qfilter' fails validation"):
+    with _AssertPrereqError("'OP_QUERY.qfilter' fails validation"):
       opcodes.OpQuery(what="node", fields=["name"],
                       qfilter=qfilter).Validate(True)
 
@@ -1012,7 +1012,7 @@ def test_query_filters():
 def test_tags():
   opcodes.OpTagsSet(kind="node", name="n1", tags=["a", "b:c"]).Validate(True)
   for tags in ("a", [""], [1], None):
-    with _PrereqRaised("'OP_TAGS_SET.tags' fails validation"):
+    with _AssertPrereqError("'OP_TAGS_SET.tags' fails validation"):
       opcodes.OpTagsSet(kind="node", name="n1", tags=tags).Validate(True)
 
 
