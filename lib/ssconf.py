@@ -24,7 +24,6 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import netutils
 from ganeti import pathutils
-from ganeti import uidpool
 from ganeti import utils
 
 
@@ -412,6 +411,7 @@ class SimpleStore(object):
     """
     value = self.ReadFile(SS_UID_POOL)
     try:
+      from ganeti import uidpool  # pylint: disable=C0415
       return uidpool.ParseUidPool(value, separator="\n")
     except errors.OpPrereqError as err:
       raise errors.ConfigurationError("ssconf file %s holds an invalid uid"

@@ -11,12 +11,6 @@ import datetime
 import re
 import time
 
-from cryptography import x509 as crypto_x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-
 from ganeti import constants
 from ganeti import errors
 from ganeti.utils import hash as utils_hash
@@ -40,18 +34,33 @@ _SIGNATURE_RE = re.compile(r"^%s:\s*([a-zA-Z0-9]+)/([0-9a-fA-F]+)$"
 #: a library exception.
 DEFAULT_SIGN_DIGEST = constants.X509_CERT_SIGN_DIGEST
 
-_DIGESTS = {
-  "SHA256": hashes.SHA256,
-  "SHA384": hashes.SHA384,
-  "SHA512": hashes.SHA512,
-  }
+_DIGESTS = frozenset(["SHA256", "SHA384", "SHA512"])
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
+def _Crypto():
+  """The cryptography modules, imported on first use.
+
+  They cost about 50 ms to import, which every command line tool would pay
+  through ``utils`` although few of them touch a certificate.
+
+  """
+  # pylint: disable=C0415
+  from cryptography import x509 as crypto_x509
+  from cryptography.hazmat.primitives import hashes
+  from cryptography.hazmat.primitives import serialization
+  from cryptography.hazmat.primitives.asymmetric import rsa
+  from cryptography.x509.oid import NameOID
+  return (crypto_x509, hashes, serialization, rsa, NameOID)
+
+
 def _DigestFor(name):
+  (_, hashes, _, _, _) = _Crypto()
   try:
-    return _DIGESTS[name.upper()]()
+    if name.upper() not in _DIGESTS:
+      raise KeyError(name)
+    return getattr(hashes, name.upper())()
   except (KeyError, AttributeError):
     raise errors.ProgrammerError("Unsupported certificate digest %r,"
                                  " expected one of %s"
@@ -85,6 +94,7 @@ def GenerateSelfSignedX509Cert(common_name, validity, serial_no=1,
     raise errors.ProgrammerError("Certificate serial number must be a"
                                  " positive integer, got %r" % (serial_no, ))
   algorithm = _DigestFor(digest)
+  (crypto_x509, _, serialization, rsa, NameOID) = _Crypto()
 
   key = rsa.generate_private_key(public_exponent=65537, key_size=key_bits)
   name = crypto_x509.Name([
@@ -155,6 +165,7 @@ def LoadX509Certificate(cert_pem, source="<data>"):
     raise errors.X509CertError(source, str(err)) from err
   if _PEM_CERT_BEGIN not in pem:
     raise errors.X509CertError(source, "No PEM certificate found")
+  crypto_x509 = _Crypto()[0]
   try:
     return crypto_x509.load_pem_x509_certificate(pem.encode("ascii",
                                                             "replace"))
@@ -179,6 +190,7 @@ def LoadX509CertificateFile(filename):
 
 def DumpX509Certificate(cert):
   """The PEM text (str) of a certificate."""
+  serialization = _Crypto()[2]
   return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
@@ -198,6 +210,7 @@ def GetCertificateDigest(cert):
   """
   if isinstance(cert, (str, bytes, bytearray)):
     cert = LoadX509Certificate(cert)
+  hashes = _Crypto()[1]
   raw = cert.fingerprint(hashes.SHA1())
   return ":".join("%02X" % byte for byte in raw)
 
