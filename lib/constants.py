@@ -946,6 +946,49 @@ FD_BLKTAP = "blktap"
 FILE_DRIVER = frozenset([FD_LOOP, FD_BLKTAP])
 FD_DEFAULT = FD_LOOP
 
+#: The one driver of adopted block devices (logical_id[0] of blockdev disks)
+BLOCKDEV_DRIVER_MANUAL = "manual"
+BLOCKDEV_DRIVERS = frozenset([BLOCKDEV_DRIVER_MANUAL])
+
+#: Seconds a failed creation keeps retrying the removal of its disks on a
+#: node that cannot be reached (its node daemon may be restarting)
+ROLLBACK_NODE_WAIT = 60
+
+#: Separator between instance name and disk index in disk symlink names
+DISK_SEPARATOR = ":"
+#: Largest amount (MiB) wiped by one dd run, and the smallest share of the
+#: disk (percent) one run wipes
+MAX_WIPE_CHUNK = 1024
+MIN_WIPE_CHUNK_PERCENT = 10
+DD_CMD = "dd"
+
+#: Status of a hypervisor-level migration (GetMigrationStatus)
+HV_MIGRATION_NO_STATUS = "none"
+HV_MIGRATION_ACTIVE = "active"
+HV_MIGRATION_COMPLETED = "completed"
+HV_MIGRATION_FAILED = "failed"
+HV_MIGRATION_CANCELLED = "cancelled"
+HV_MIGRATION_VALID_STATUSES = frozenset([
+  HV_MIGRATION_NO_STATUS, HV_MIGRATION_ACTIVE, HV_MIGRATION_COMPLETED,
+  HV_MIGRATION_FAILED, HV_MIGRATION_CANCELLED])
+HV_MIGRATION_FAILED_STATUSES = frozenset([HV_MIGRATION_FAILED,
+                                          HV_MIGRATION_CANCELLED])
+
+#: User the ssh console commands log in as on the primary node
+SSH_CONSOLE_USER = "root"
+#: socat, which connects a terminal to a KVM guest's serial socket
+SOCAT_PATH = "/usr/bin/socat"
+#: The kvm binary used when the hypervisor parameters name none
+KVM_PATH = "/usr/bin/kvm"
+#: A NIC's "ip" value asking for an address from the network's pool (the
+#: pools come with networks, which this release refuses)
+NIC_IP_POOL = "pool"
+#: The Xen toolstacks (xl is today's, xm Ganeti 2.6's)
+XEN_CMD_XL = "xl"
+XEN_CMD_XM = "xm"
+KNOWN_XEN_COMMANDS = frozenset([XEN_CMD_XL, XEN_CMD_XM])
+XEN_CMD = XEN_CMD_XL
+
 # Build-time switches (configure --enable-file-storage and friends)
 ENABLE_FILE_STORAGE = True
 ENABLE_SHARED_FILE_STORAGE = True
@@ -1252,6 +1295,15 @@ ADMINST_UP = "up"
 ADMINST_DOWN = "down"
 ADMINST_OFFLINE = "offline"
 ADMINST_ALL = frozenset([ADMINST_UP, ADMINST_DOWN, ADMINST_OFFLINE])
+
+#: Admin states of instances on the cluster's books as reachable
+INSTANCE_ONLINE = frozenset([ADMINST_UP, ADMINST_DOWN])
+INSTANCE_DOWN = frozenset([ADMINST_DOWN])
+#: Admin states of instances that should not run
+INSTANCE_NOT_RUNNING = frozenset([ADMINST_DOWN, ADMINST_OFFLINE])
+INSTANCE_ALL = ADMINST_ALL
+#: Admin states in which an instance may be marked offline or online
+CAN_CHANGE_INSTANCE_OFFLINE = frozenset([ADMINST_DOWN, ADMINST_OFFLINE])
 
 # Combined instance status of the query "status" field
 INSTST_RUNNING = "running"

@@ -216,6 +216,29 @@ def AddNodePrefix(path: str, _noderoot=None) -> str:
   return _Normalize("%s/%s" % (_noderoot, path.lstrip("/")))
 
 
+#: Directory below the cluster directory standing for the storage that all
+#: nodes of a real cluster share (the sharedfile disk template's directory)
+SHARED_DIR_NAME = "shared"
+
+
+def AddSharedPrefix(path: str, _basedir=None) -> str:
+  """Moves an absolute path under the virtual cluster's shared directory.
+
+  On real clusters a shared file storage directory is one mount seen by
+  every node under the same name; in a virtual cluster all nodes use
+  ``<cluster dir>/shared`` followed by the path (normalised).  On a
+  physical node the path is returned unchanged.
+
+  """
+  _CheckAbsolute(path, "AddSharedPrefix")
+  if _basedir is None:
+    _basedir = _VIRT_BASEDIR
+  if not _basedir:
+    return path
+  return _Normalize("%s/%s/%s" % (_basedir, SHARED_DIR_NAME,
+                                  path.lstrip("/")))
+
+
 def RemoveNodePrefix(path: str, _noderoot=None) -> str:
   """Inverse of AddNodePrefix: returns the path as seen inside the node.
 

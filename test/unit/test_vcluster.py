@@ -235,3 +235,31 @@ def test_exchange_there_and_back_property(path):
     back = vcluster.ExchangeNodeRoot("n1", there, _basedir="/srv/vc",
                                      _noderoot="/srv/vc/n2")
     assert back == here
+
+
+def test_add_shared_prefix_physical_is_identity():
+    vcluster.Reload({})
+    assert vcluster.AddSharedPrefix("/srv/ganeti/shared-file-storage/i1") == \
+        "/srv/ganeti/shared-file-storage/i1"
+
+
+def test_add_shared_prefix_virtual_uses_cluster_shared_dir():
+    _Virtual("/srv/vc", "node1")
+    assert vcluster.AddSharedPrefix("/srv/sfs/inst1/disk0") == \
+        "/srv/vc/shared/srv/sfs/inst1/disk0"
+    assert vcluster.AddSharedPrefix("/") == "/srv/vc/shared"
+    assert vcluster.AddSharedPrefix("//a/../b/") == "/srv/vc/shared/b"
+    # every node of the cluster sees the same directory
+    _Virtual("/srv/vc", "node2")
+    assert vcluster.AddSharedPrefix("/srv/sfs/inst1/disk0") == \
+        "/srv/vc/shared/srv/sfs/inst1/disk0"
+    assert vcluster.AddSharedPrefix("/x", _basedir="/other") == \
+        "/other/shared/x"
+
+
+@pytest.mark.parametrize("bad", ["relative/path", "", None, 42])
+def test_add_shared_prefix_refuses_non_absolute_paths(bad):
+    _Virtual()
+    with pytest.raises(errors.ProgrammerError) as excinfo:
+        vcluster.AddSharedPrefix(bad)
+    assert repr(bad) in str(excinfo.value)
