@@ -12,7 +12,11 @@ Larger areas live in sibling modules and are re-exported here, so callers
 only need ``backend``: backend_files (file data encoding, upload_file),
 backend_hooks, backend_master (master daemons and IP), backend_verify,
 backend_os, backend_lvm, backend_storage (storage units), backend_node
-(node_has_ip_address, etc_hosts_modify, node_demote_from_mc, test_delay).
+(node_has_ip_address, etc_hosts_modify, node_demote_from_mc, test_delay),
+backend_blockdev (blockdev_* and drbd_* calls) and backend_instance
+(instance_* calls, migration, hypervisor parameter checks).  The OS calls
+(instance_os_add, instance_run_rename, os_validate, os_get) are thin
+wrappers here around backend_os, turning the wire's dicts into objects.
 
 This module must not import master-side or wire modules, and must never
 touch files outside the node's own state (paths come from pathutils at call
@@ -54,9 +58,27 @@ from ganeti.backend_node import (  # pylint: disable=W0611
 from ganeti.backend_storage import (  # pylint: disable=W0611
   StorageList, StorageModify, StorageExecute, NodeVolumes)
 from ganeti import backend_lvm
+from ganeti import backend_os
+from ganeti.backend_blockdev import (  # pylint: disable=W0611
+  BlockdevCreate, BlockdevWipe, BlockdevRemove, BlockdevRename,
+  BlockdevAssemble, BlockdevShutdown, BlockdevFind, BlockdevGetmirrorstatus,
+  BlockdevGetsize, BlockdevGrow, BlockdevClose, DrbdDisconnectNet,
+  DrbdAttachNet, DrbdWaitSync, ToDisk, ToDiskList, FileStorageDirCreate,
+  FileStorageDirRemove, FileStorageDirRename)
+from ganeti.backend_instance import (  # pylint: disable=W0611
+  GetInstanceInfo, GetInstanceList, GetAllInstancesInfo, StartInstance,
+  InstanceShutdown, InstanceReboot, InstanceBalloonMemory,
+  GetInstanceMigratable, ValidateHVParams, MigrationInfo, AcceptInstance,
+  FinalizeMigrationDst, MigrateInstance, FinalizeMigrationSource,
+  GetMigrationStatus, GetHypervisorNodeInfo, ToInstance)
 
 
 _BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
+
+#: Node figures of the first hypervisor asked that node_info reports at
+#: its top level (memory in MiB)
+_HV_NODE_INFO_KEYS = ("memory_total", "memory_free", "memory_dom0",
+                      "memory_hv", "cpu_total", "cpu_nodes", "cpu_sockets")
 
 #: Seconds to wait for the job queue lock when applying a replicated update
 QUEUE_LOCK_TIMEOUT = 10
@@ -86,19 +108,20 @@ def GetNodeInfo(vg_names: Sequence[str],
                 hv_names: Optional[Sequence[str]] = None) -> dict:
   """Returns the node's memory, CPU, boot id and volume group space.
 
-  Memory figures come from the operating system until the hypervisor layer
-  reports them per hypervisor: ``memory_free`` is what can be given to
-  instances without swapping (MemAvailable), ``memory_dom0`` what the node
-  itself uses.
+  With hypervisors asked for, the memory and CPU figures are the first
+  hypervisor's (``memory_free`` what it can still give to instances,
+  ``memory_dom0`` what the node itself uses) and ``hv_info`` lists every
+  asked hypervisor's own figures; without, they come from the operating
+  system (MemAvailable as free memory).
 
   @param vg_names: volume groups to report on
-  @param hv_names: hypervisors the master asks about (accepted; their
-      figures are the node's own until the hypervisor layer exists)
+  @param hv_names: hypervisors the master asks about
   @return: dict with bootid, cpu_total, memory_total, memory_free,
-      memory_dom0 (MiB), and vg_info: a list, in the order asked, of
+      memory_dom0 (MiB), vg_info: a list, in the order asked, of
       {"name", "vg_size", "vg_free"} (sizes None for a volume group this
-      node does not have)
-  @raise RPCFail: bad input, or LVM/proc not readable
+      node does not have), and hv_info: a list, in the order asked, of the
+      hypervisors' node information dicts (with "name" added)
+  @raise RPCFail: bad input, LVM/proc not readable, a hypervisor failing
 
   """
   if isinstance(vg_names, str) or not isinstance(vg_names, (list, tuple)):
@@ -125,7 +148,17 @@ def GetNodeInfo(vg_names: Sequence[str],
     "memory_free": free,
     "memory_dom0": total - free,
     "vg_info": [],
+    "hv_info": [],
     }
+  for hv_name in hv_names or []:
+    hv_info = dict(GetHypervisorNodeInfo(hv_name))
+    hv_info["name"] = hv_name
+    result["hv_info"].append(hv_info)
+  if result["hv_info"]:
+    first = result["hv_info"][0]
+    for key in _HV_NODE_INFO_KEYS:
+      if first.get(key) is not None:
+        result[key] = first[key]
   if vg_names:
     space = backend_lvm.GetVgSpace(list(vg_names))
     for name in vg_names:
@@ -490,3 +523,57 @@ def GetVolumeList(vg_names: List[str]) -> dict:
   if isinstance(vg_names, str) or not isinstance(vg_names, (list, tuple)):
     Fail("Invalid volume group list %r", vg_names)
   return backend_lvm.GetVolumeList(list(vg_names))
+
+
+def BridgesExist(bridges_list) -> None:
+  """Checks that the given bridges exist on this node (bridges_exist).
+
+  @raise RPCFail: naming the missing bridges
+
+  """
+  if isinstance(bridges_list, str) or not isinstance(bridges_list,
+                                                     (list, tuple)):
+    Fail("Invalid bridge list %r: expected a list of names", bridges_list)
+  missing = []
+  for bridge in bridges_list:
+    if (not isinstance(bridge, str) or not bridge or "/" in bridge or
+        not os.path.isdir("/sys/class/net/%s/bridge" % bridge)):
+      missing.append(str(bridge))
+  if missing:
+    Fail("Missing bridges %s", ", ".join(missing))
+
+
+# OS calls (backend_os does the work)
+
+def InstanceOsAdd(instance, reinstall: bool, debug: int) -> None:
+  """Runs the OS create script for an instance (instance_os_add).
+
+  @raise RPCFail: from backend_os (the script failed, OS missing ...)
+
+  """
+  return backend_os.InstanceOsAdd(ToInstance(instance), reinstall, debug)
+
+
+def RunRenameInstance(instance, old_name: str, debug: int) -> None:
+  """Runs the OS rename script for an instance (instance_run_rename)."""
+  return backend_os.RunRenameInstance(ToInstance(instance), old_name, debug)
+
+
+def ValidateOS(required: bool, osname: str, checks, osparams) -> bool:
+  """Runs the OS verify script with parameters (os_validate)."""
+  return backend_os.ValidateOS(required, osname, checks, osparams)
+
+
+def GetOSDefinition(name: str) -> dict:
+  """The OS definition ``name`` (variant allowed) as a dict (os_get).
+
+  @raise RPCFail: the OS is not found or not valid on this node
+
+  """
+  if not isinstance(name, str) or not name:
+    Fail("Invalid OS name %r", name)
+  try:
+    found = ReadOSFromDisk(name)
+  except RPCFail as err:
+    Fail("OS %s is not usable on node %s: %s", name, GetMyName(), err)
+  return found.ToDict()

@@ -8,9 +8,14 @@ definitions, ...).  A failing sub-check is reported in its entry (as
 Ganeti does, mostly as an error text) so the master can name it; only
 bad input fails the whole call.
 
+The hypervisor checks go through the hypervisor layer (via
+backend_instance): NV_HYPERVISOR runs each hypervisor's own Verify,
+NV_HVPARAMS validates parameter sets on this node and reports only the
+failing ones, NV_INSTANCELIST lists the running instances and NV_HVINFO
+gives the hypervisor's view of memory and CPUs.
+
 This module must not judge the answers (LUClusterVerify compares them
-across nodes) and must not import master-side modules.  Checks that need
-the hypervisor layer answer that the layer is not present until it lands.
+across nodes) and must not import master-side modules.
 """
 
 import logging
@@ -25,6 +30,7 @@ from ganeti import ssconf
 from ganeti import utils
 from ganeti import vcluster
 from ganeti.backend_base import Fail, GetMyName, RPCFail
+from ganeti import backend_instance
 from ganeti import backend_lvm
 from ganeti import backend_os
 
@@ -33,9 +39,6 @@ from ganeti import backend_os
 #: Ganeti's 10 s because a verify pings every node in turn
 NODE_PING_TIMEOUT = 5.0
 
-#: Text reported for checks the missing hypervisor layer would answer
-NO_HYPERVISOR_MSG = ("hypervisor layer not present yet: cannot check"
-                     " hypervisor '%s'")
 
 _PROC_DRBD = "/proc/drbd"
 _DRBD_HELPER_FILE = "/sys/module/drbd/parameters/usermode_helper"
@@ -231,6 +234,39 @@ def ReadDrbdHelper(_helper_file: str = _DRBD_HELPER_FILE):
             (_helper_file, err.strerror or err))
 
 
+def _VerifyHypervisors(hv_names: list) -> Dict[str, object]:
+  """{hypervisor: None when its own checks pass, else the problem}."""
+  result = {}
+  for hv_name in hv_names:
+    try:
+      hyper = backend_instance.GetHypervisor(hv_name)
+      result[hv_name] = hyper.Verify()
+    except RPCFail as err:
+      result[hv_name] = str(err)
+    except errors.HypervisorError as err:
+      result[hv_name] = "hypervisor %s verify failed: %s" % (hv_name, err)
+  return result
+
+
+def _VerifyHvParams(entries: list) -> list:
+  """[(source, hypervisor, problem)] for the parameter sets that fail.
+
+  @param entries: list of (source, hypervisor name, parameters)
+
+  """
+  failures = []
+  for entry in entries:
+    if not isinstance(entry, (list, tuple)) or len(entry) != 3:
+      Fail("Invalid entry %r in verify check '%s': expected [source,"
+           " hypervisor, parameters]", entry, constants.NV_HVPARAMS)
+    (source, hv_name, hvparams) = entry
+    try:
+      backend_instance.ValidateHVParams(hv_name, hvparams)
+    except RPCFail as err:
+      failures.append((source, hv_name, str(err)))
+  return failures
+
+
 def _Lvm(fn, *args):
   """Runs an LVM query; an RPCFail becomes the entry's error text."""
   try:
@@ -264,14 +300,20 @@ def VerifyNode(what: dict, cluster_name: str) -> dict:
   result = {}
   for (key, value) in what.items():
     if key == constants.NV_HYPERVISOR:
-      result[key] = dict((hv, NO_HYPERVISOR_MSG % hv)
-                         for hv in _CheckList(value, key))
+      result[key] = _VerifyHypervisors(_CheckList(value, key))
     elif key == constants.NV_HVPARAMS:
-      result[key] = [(entry[0], entry[1], NO_HYPERVISOR_MSG % entry[1])
-                     for entry in _CheckList(value, key)
-                     if isinstance(entry, (list, tuple)) and len(entry) >= 2]
-    elif key in (constants.NV_HVINFO, constants.NV_INSTANCELIST):
-      result[key] = NO_HYPERVISOR_MSG % (value, )
+      result[key] = _VerifyHvParams(_CheckList(value, key))
+    elif key == constants.NV_INSTANCELIST:
+      try:
+        result[key] = backend_instance.GetInstanceList(
+          _CheckList(value, key))
+      except RPCFail as err:
+        result[key] = str(err)
+    elif key == constants.NV_HVINFO:
+      try:
+        result[key] = backend_instance.GetHypervisorNodeInfo(value)
+      except RPCFail as err:
+        result[key] = str(err)
     elif key == constants.NV_FILELIST:
       result[key] = _VerifyFileList(value)
     elif key == constants.NV_NODELIST:

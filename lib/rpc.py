@@ -201,6 +201,31 @@ def _EncodeObjectDict(value):
                                " or its dict, got %s" % _Describe(value))
 
 
+def _EncodeObjectDictList(values) -> list:
+  if isinstance(values, (str, dict)) or not isinstance(values,
+                                                       (list, tuple)):
+    raise errors.ProgrammerError("RPC argument must be a list of"
+                                 " configuration objects, got %s" %
+                                 _Describe(values))
+  return [_EncodeObjectDict(value) for value in values]
+
+
+def _EncodeBlockdevRename(devlist) -> list:
+  if isinstance(devlist, (str, dict)) or not isinstance(devlist,
+                                                        (list, tuple)):
+    raise errors.ProgrammerError("RPC rename list must be a list of"
+                                 " (disk, new unique id), got %s" %
+                                 _Describe(devlist))
+  result = []
+  for entry in devlist:
+    if not isinstance(entry, (list, tuple)) or len(entry) != 2 or \
+        not isinstance(entry[1], (list, tuple)):
+      raise errors.ProgrammerError("RPC rename entry must be (disk, new"
+                                   " unique id), got %s" % _Describe(entry))
+    result.append([_EncodeObjectDict(entry[0]), list(entry[1])])
+  return result
+
+
 def _EncodePathPairs(pairs) -> list:
   if isinstance(pairs, str) or not isinstance(pairs, (list, tuple)):
     raise errors.ProgrammerError("RPC rename list must be a list of"
@@ -221,6 +246,8 @@ _ENCODERS: Dict[str, Callable] = {
   rpc_defs.ED_COMPRESS: PackFileData,
   rpc_defs.ED_VIRT_PATH: _VirtualPath,
   rpc_defs.ED_VIRT_PATH_PAIRS: _EncodePathPairs,
+  rpc_defs.ED_OBJECT_DICT_LIST: _EncodeObjectDictList,
+  rpc_defs.ED_BLOCKDEV_RENAME: _EncodeBlockdevRename,
   }
 
 if set(_ENCODERS) != rpc_defs.ENCODINGS:

@@ -44,8 +44,15 @@ ED_VIRT_PATH = "virtual-path"
 #: A list of [old, new] local path pairs, each path as in ED_VIRT_PATH
 ED_VIRT_PATH_PAIRS = "virtual-path-pairs"
 
+#: A list of objects.ConfigObject (or their dicts) sent as a list of dicts
+ED_OBJECT_DICT_LIST = "object-dict-list"
+#: blockdev_rename's list of [objects.Disk, new unique_id]: the disks
+#: travel as dicts, the ids as lists
+ED_BLOCKDEV_RENAME = "blockdev-rename"
+
 ENCODINGS = frozenset([ED_OBJECT_DICT, ED_FILE_DETAILS, ED_COMPRESS,
-                       ED_VIRT_PATH, ED_VIRT_PATH_PAIRS])
+                       ED_VIRT_PATH, ED_VIRT_PATH_PAIRS, ED_OBJECT_DICT_LIST,
+                       ED_BLOCKDEV_RENAME])
 
 #: Encodings whose value the node daemon spreads into several arguments
 SPREAD_ENCODINGS = frozenset([ED_FILE_DETAILS])
@@ -137,6 +144,40 @@ def _HooksResults(payload):
 
 def _AsTuple(payload):
   return tuple(payload)
+
+
+#: Seconds instance_shutdown and instance_reboot allow beyond the
+#: shutdown timeout (the forced stop, clean-up, for reboot the start)
+SHUTDOWN_MARGIN = constants.RPC_TMO_NORMAL
+
+
+def _ShutdownTimeout(_instance, timeout, *_) -> int:
+  """The shutdown timeout plus time for the forced stop and the rest."""
+  try:
+    return max(1, int(timeout)) + SHUTDOWN_MARGIN
+  except (TypeError, ValueError):
+    return constants.DEFAULT_SHUTDOWN_TIMEOUT + SHUTDOWN_MARGIN
+
+
+def _RebootTimeout(_instance, _reboot_type, shutdown_timeout) -> int:
+  return _ShutdownTimeout(None, shutdown_timeout)
+
+
+#: Slowest wipe speed (MiB/s) the blockdev_wipe timeout allows for
+WIPE_MIN_SPEED = 10
+
+
+def _WipeTimeout(_disk, _offset, size) -> int:
+  """An hour, or more for large ranges (at WIPE_MIN_SPEED MiB/s)."""
+  try:
+    return max(constants.RPC_TMO_SLOW, int(size) // WIPE_MIN_SPEED)
+  except (TypeError, ValueError):
+    return constants.RPC_TMO_SLOW
+
+
+def _InstanceArg(description="Instance (objects.Instance, filled"
+                 " parameters, disks' physical ids set for the node)"):
+  return _A("instance", description, ED_OBJECT_DICT)
 
 
 _CALL_LIST = [
@@ -261,6 +302,181 @@ _CALL_LIST = [
     ], "StorageExecute", "Runs a repair operation on a storage unit"),
   RpcCall("node_volumes", MULTI, constants.RPC_TMO_FAST, [],
           "NodeVolumes", "Lists logical volumes with their physical device"),
+  RpcCall("bridges_exist", SINGLE, constants.RPC_TMO_URGENT, [
+    _A("bridges_list", "Bridges that must exist on the node"),
+    ], "BridgesExist", "Checks that the node has the given bridges"),
+
+  # Block devices
+  RpcCall("blockdev_create", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("bdev", "Disk to create (objects.Disk, physical id set)",
+       ED_OBJECT_DICT),
+    _A("size", "Size in MiB"),
+    _A("owner", "Instance name"),
+    _A("on_primary", "Whether the node is the instance's primary"),
+    _A("info", "Text stored with the device"),
+    _A("excl_stor", "Exclusive storage (one PV per LV)"),
+    ], "BlockdevCreate", "Creates a block device tree; returns its"
+          " unique id"),
+  RpcCall("blockdev_wipe", SINGLE, _WipeTimeout, [
+    _A("bdev", "Disk to wipe", ED_OBJECT_DICT),
+    _A("offset", "Offset in MiB"),
+    _A("size", "MiB to wipe"),
+    ], "BlockdevWipe", "Overwrites part of a block device with zeros"),
+  RpcCall("blockdev_remove", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("bdev", "Disk to remove (children too)", ED_OBJECT_DICT),
+    ], "BlockdevRemove", "Removes a block device tree"),
+  RpcCall("blockdev_rename", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("devlist", "List of [disk, new unique id]", ED_BLOCKDEV_RENAME),
+    ], "BlockdevRename", "Renames block devices"),
+  RpcCall("blockdev_assemble", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("disk", "Disk to activate", ED_OBJECT_DICT),
+    _A("owner", "Instance name"),
+    _A("on_primary", "Whether the node is the instance's primary"),
+    _A("idx", "Index of the disk in the instance"),
+    ], "BlockdevAssemble", "Activates a block device tree; on the primary"
+          " returns [device path, symlink]"),
+  RpcCall("blockdev_shutdown", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("disk", "Disk to deactivate", ED_OBJECT_DICT),
+    ], "BlockdevShutdown", "Deactivates a block device tree"),
+  RpcCall("blockdev_find", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("disk", "Disk to look for", ED_OBJECT_DICT),
+    ], "BlockdevFind", "Returns the status of an active block device"
+          " (BlockDevStatus dict), or None"),
+  RpcCall("blockdev_getmirrorstatus", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("disks", "Disks to report on", ED_OBJECT_DICT_LIST),
+    ], "BlockdevGetmirrorstatus", "Returns [success, BlockDevStatus dict or"
+          " reason] for each disk"),
+  RpcCall("blockdev_getsize", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("disks", "Disks to measure", ED_OBJECT_DICT_LIST),
+    ], "BlockdevGetsize", "Returns the size in bytes of each disk (None"
+          " where unknown)"),
+  RpcCall("blockdev_grow", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("disk", "Disk to grow", ED_OBJECT_DICT),
+    _A("amount", "MiB to add"),
+    _A("dryrun", "Only check that the growth is possible"),
+    _A("backingstore", "Grow the backing storage, not the device on top"),
+    ], "BlockdevGrow", "Grows a block device"),
+  RpcCall("file_storage_dir_create", SINGLE, constants.RPC_TMO_FAST, [
+    _A("file_storage_dir", "Directory to create (configuration path)"),
+    ], "FileStorageDirCreate", "Creates an instance's file disk directory"),
+  RpcCall("file_storage_dir_remove", SINGLE, constants.RPC_TMO_FAST, [
+    _A("file_storage_dir", "Directory to remove (configuration path)"),
+    ], "FileStorageDirRemove", "Removes an instance's empty file disk"
+          " directory"),
+  RpcCall("file_storage_dir_rename", SINGLE, constants.RPC_TMO_FAST, [
+    _A("old_file_storage_dir", "Current directory"),
+    _A("new_file_storage_dir", "New directory"),
+    ], "FileStorageDirRename", "Renames an instance's file disk directory"),
+  RpcCall("blockdev_close", SINGLE, constants.RPC_TMO_NORMAL, [
+    _A("instance_name", "Instance whose disk symlinks go (or None)"),
+    _A("disks", "Disks to close", ED_OBJECT_DICT_LIST),
+    ], "BlockdevClose", "Closes block devices (DRBD secondary mode)"),
+  RpcCall("drbd_disconnect_net", MULTI, constants.RPC_TMO_NORMAL, [
+    _A("nodes_ip", "Node name -> replication (secondary) IP"),
+    _A("disks", "DRBD disks", ED_OBJECT_DICT_LIST),
+    ], "DrbdDisconnectNet", "Disconnects DRBD devices from their peers"),
+  RpcCall("drbd_attach_net", MULTI, constants.RPC_TMO_NORMAL, [
+    _A("nodes_ip", "Node name -> replication (secondary) IP"),
+    _A("disks", "DRBD disks", ED_OBJECT_DICT_LIST),
+    _A("instance_name", "Instance owning the disks"),
+    _A("multimaster", "Connect in dual-primary mode (live migration)"),
+    ], "DrbdAttachNet", "Connects DRBD devices to their peers"),
+  RpcCall("drbd_wait_sync", MULTI, constants.RPC_TMO_SLOW, [
+    _A("nodes_ip", "Node name -> replication (secondary) IP"),
+    _A("disks", "DRBD disks", ED_OBJECT_DICT_LIST),
+    ], "DrbdWaitSync", "Returns [all synced, lowest sync percentage] of"
+          " DRBD devices"),
+
+  # Instances
+  RpcCall("instance_info", SINGLE, constants.RPC_TMO_URGENT, [
+    _A("instance_name", "Instance name"),
+    _A("hname", "Hypervisor type"),
+    ], "GetInstanceInfo", "Returns {memory, vcpus, state, time} of a"
+          " running instance, {} when it does not run"),
+  RpcCall("instance_list", MULTI, constants.RPC_TMO_URGENT, [
+    _A("hypervisor_list", "Hypervisors to ask"),
+    ], "GetInstanceList", "Returns the names of the running instances"),
+  RpcCall("all_instances_info", MULTI, constants.RPC_TMO_URGENT, [
+    _A("hypervisor_list", "Hypervisors to ask"),
+    ], "GetAllInstancesInfo", "Returns {name: {memory, vcpus, state, time}}"
+          " of the running instances"),
+  RpcCall("instance_start", SINGLE, constants.RPC_TMO_NORMAL, [
+    _InstanceArg(),
+    _A("startup_paused", "Start with the CPUs stopped"),
+    ], "StartInstance", "Starts an instance (its disks are assembled)"),
+  RpcCall("instance_shutdown", SINGLE, _ShutdownTimeout, [
+    _InstanceArg(),
+    _A("timeout", "Seconds to wait for a clean stop before forcing it"),
+    ], "InstanceShutdown", "Stops an instance"),
+  RpcCall("instance_reboot", SINGLE, _RebootTimeout, [
+    _InstanceArg(),
+    _A("reboot_type", "soft or hard"),
+    _A("shutdown_timeout", "Seconds a hard reboot waits for the stop"),
+    ], "InstanceReboot", "Reboots a running instance"),
+  RpcCall("instance_os_add", SINGLE, constants.RPC_TMO_1DAY, [
+    _InstanceArg(),
+    _A("reinstall", "Whether this is a reinstallation"),
+    _A("debug", "Debug level of the OS scripts"),
+    ], "InstanceOsAdd", "Runs the OS create script of an instance"),
+  RpcCall("instance_run_rename", SINGLE, constants.RPC_TMO_SLOW, [
+    _InstanceArg(),
+    _A("old_name", "The instance's previous name"),
+    _A("debug", "Debug level of the OS scripts"),
+    ], "RunRenameInstance", "Runs the OS rename script of an instance"),
+  RpcCall("instance_balloon_memory", SINGLE, constants.RPC_TMO_NORMAL, [
+    _InstanceArg(),
+    _A("memory", "New memory size in MiB"),
+    ], "InstanceBalloonMemory", "Changes the memory of a running instance"),
+  RpcCall("instance_migratable", SINGLE, constants.RPC_TMO_NORMAL, [
+    _InstanceArg(),
+    ], "GetInstanceMigratable", "Checks that an instance can be migrated"),
+  RpcCall("migration_info", SINGLE, constants.RPC_TMO_NORMAL, [
+    _InstanceArg(),
+    ], "MigrationInfo", "Returns what the target needs to accept a"
+          " migrating instance"),
+  RpcCall("accept_instance", SINGLE, constants.RPC_TMO_NORMAL, [
+    _InstanceArg(),
+    _A("info", "Result of migration_info"),
+    _A("target", "Target node address"),
+    ], "AcceptInstance", "Prepares the node to receive a migrating"
+          " instance"),
+  RpcCall("instance_finalize_migration_dst", SINGLE,
+          constants.RPC_TMO_NORMAL, [
+    _InstanceArg(),
+    _A("info", "Result of migration_info"),
+    _A("success", "Whether the migration succeeded"),
+    ], "FinalizeMigrationDst", "Completes a migration on the target node"),
+  RpcCall("instance_migrate", SINGLE, constants.RPC_TMO_SLOW, [
+    _InstanceArg(),
+    _A("target", "Target node address"),
+    _A("live", "Live migration"),
+    ], "MigrateInstance", "Migrates a running instance to another node"),
+  RpcCall("instance_finalize_migration_src", SINGLE, constants.RPC_TMO_SLOW, [
+    _InstanceArg(),
+    _A("success", "Whether the migration succeeded"),
+    _A("live", "Whether it was a live migration"),
+    ], "FinalizeMigrationSource", "Completes a migration on the source"
+          " node"),
+  RpcCall("instance_get_migration_status", SINGLE, constants.RPC_TMO_SLOW, [
+    _InstanceArg(),
+    ], "GetMigrationStatus", "Returns the progress of a migration"
+          " (MigrationStatus dict)"),
+  RpcCall("hypervisor_validate_params", MULTI, constants.RPC_TMO_NORMAL, [
+    _A("hvname", "Hypervisor type"),
+    _A("hvfull", "Filled hypervisor parameters"),
+    ], "ValidateHVParams", "Checks hypervisor parameters on the node"),
+
+  # OS definitions
+  RpcCall("os_validate", MULTI, constants.RPC_TMO_FAST, [
+    _A("required", "Whether the OS must exist on the node"),
+    _A("name", "OS name (with variant)"),
+    _A("checks", "What to check (constants.OS_VALIDATE_*)"),
+    _A("params", "OS parameters"),
+    ], "ValidateOS", "Validates OS parameters with the OS's verify"
+          " script"),
+  RpcCall("os_get", SINGLE, constants.RPC_TMO_FAST, [
+    _A("name", "OS name (with variant)"),
+    ], "GetOSDefinition", "Returns an OS definition (objects.OS dict)"),
   ]
 
 #: Every call by name

@@ -10,6 +10,7 @@ import pytest
 from ganeti import backend
 from ganeti import backend_verify
 from ganeti import constants
+from ganeti import objects
 from ganeti import pathutils
 from ganeti import ssconf
 from ganeti import utils
@@ -131,9 +132,12 @@ def test_scripts_oob_bridges_setup_and_hypervisor(vnode, tmp_path):
     constants.NV_OOB_PATHS: [str(good), str(plain), str(tmp_path / "none")],
     constants.NV_BRIDGES: ["lo", "no-such-bridge0"],
     constants.NV_NODESETUP: None,
-    constants.NV_HYPERVISOR: [constants.HT_KVM],
-    constants.NV_HVPARAMS: [("cluster", constants.HT_KVM, {})],
-    constants.NV_INSTANCELIST: [constants.HT_KVM],
+    constants.NV_HYPERVISOR: [constants.HT_FAKE, "bogus"],
+    constants.NV_HVPARAMS: [("cluster", constants.HT_FAKE, {}),
+                            ("os dummy", constants.HT_FAKE, "not a dict"),
+                            ("cluster", "bogus", {})],
+    constants.NV_INSTANCELIST: [constants.HT_FAKE],
+    constants.NV_HVINFO: constants.HT_FAKE,
     constants.NV_VMNODES: [NODE],
     "unknown-check": 1,
     }, CLUSTER)
@@ -145,10 +149,18 @@ def test_scripts_oob_bridges_setup_and_hypervisor(vnode, tmp_path):
   assert result[constants.NV_BRIDGES] == ["lo", "no-such-bridge0"]
   # a virtual node never powercycles, so it needs no sysrq trigger
   assert result[constants.NV_NODESETUP] == []
-  assert "hypervisor layer not present yet" in \
-    result[constants.NV_HYPERVISOR][constants.HT_KVM]
-  assert result[constants.NV_HVPARAMS][0][:2] == ("cluster", constants.HT_KVM)
-  assert isinstance(result[constants.NV_INSTANCELIST], str)
+  # the fake hypervisor's own checks pass; an unknown one is reported
+  assert result[constants.NV_HYPERVISOR][constants.HT_FAKE] is None
+  assert "Hypervisor bogus is not available" in \
+    result[constants.NV_HYPERVISOR]["bogus"]
+  # only failing parameter sets come back
+  (bad_params, bad_hv) = result[constants.NV_HVPARAMS]
+  assert bad_params[:2] == ("os dummy", constants.HT_FAKE)
+  assert "expected a dict" in bad_params[2]
+  assert bad_hv[:2] == ("cluster", "bogus")
+  assert result[constants.NV_INSTANCELIST] == []
+  hv_info = result[constants.NV_HVINFO]
+  assert 0 < hv_info["memory_free"] <= hv_info["memory_total"]
   assert constants.NV_VMNODES not in result
   assert "unknown-check" not in result
 
@@ -216,3 +228,28 @@ def test_node_setup_of_a_real_node_needs_the_sysrq_trigger(vnode,
     expected.append("The procfs filesystem doesn't seem to be mounted"
                     " under /proc or is missing required entries")
   assert result[constants.NV_NODESETUP] == expected
+
+
+def test_instance_list_comes_from_the_hypervisor(vnode):
+  beparams = dict(constants.BEC_DEFAULTS)
+  inst = objects.Instance(name="inst1.example.com", primary_node=NODE,
+                          os="dummy", hypervisor=constants.HT_FAKE,
+                          hvparams={}, beparams=beparams, osparams={},
+                          admin_state=constants.ADMINST_UP, nics=[],
+                          disks=[], disk_template=constants.DT_DISKLESS)
+  backend.StartInstance(inst.ToDict(), False)
+  result = backend.VerifyNode({
+    constants.NV_INSTANCELIST: [constants.HT_FAKE]}, CLUSTER)
+  assert result[constants.NV_INSTANCELIST] == ["inst1.example.com"]
+  backend.InstanceShutdown(inst.ToDict(), 5)
+  result = backend.VerifyNode({
+    constants.NV_INSTANCELIST: [constants.HT_FAKE, "bogus"]}, CLUSTER)
+  assert "Hypervisor bogus is not available" in \
+    result[constants.NV_INSTANCELIST]
+
+
+def test_malformed_hvparams_entry_is_refused(vnode):
+  with pytest.raises(backend.RPCFail, match="expected \\[source,"
+                     " hypervisor, parameters\\]"):
+    backend.VerifyNode({constants.NV_HVPARAMS: [("cluster", "fake")]},
+                       CLUSTER)

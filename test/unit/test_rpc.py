@@ -362,3 +362,135 @@ def test_generated_methods_document_the_call():
   assert "multi call" in method.__doc__ and "file_name" in method.__doc__
   assert "@return: RpcResult" in rpc.BootstrapRunner.call_jobqueue_purge \
     .__doc__
+
+
+# Instance and block device calls ----------------------------------------------
+
+FILE_DIR = "/srv/ganeti/file-storage"
+
+
+def _FileDisk(instance_name, idx, size=4):
+  path = "%s/%s/disk%d" % (FILE_DIR, instance_name, idx)
+  return objects.Disk(dev_type=constants.LD_FILE,
+                      logical_id=(constants.FD_LOOP, path),
+                      physical_id=(constants.FD_LOOP, path), size=size,
+                      iv_name="disk/%d" % idx, mode=constants.DISK_RDWR,
+                      params={}, children=[])
+
+
+def _FakeInstance(name, disks):
+  return objects.Instance(
+    name=name, primary_node=NODE1, os="dummy", hypervisor=constants.HT_FAKE,
+    hvparams={}, beparams=dict(constants.BEC_DEFAULTS), osparams={},
+    admin_state=constants.ADMINST_UP, nics=[], disks=disks,
+    disk_template=constants.DT_FILE if disks else constants.DT_DISKLESS,
+    network_port=None, serial_no=1)
+
+
+def test_disk_list_and_rename_encodings():
+  disk = _FileDisk("i1", 0)
+  (wire,) = rpc.EncodeArgs(rpc_defs.CALLS["blockdev_getsize"],
+                           [[disk, disk.ToDict()]])
+  assert wire == [disk.ToDict(), disk.ToDict()]
+  (close_name, close_disks) = rpc.EncodeArgs(
+    rpc_defs.CALLS["blockdev_close"], ["i1", [disk]])
+  assert close_name == "i1" and close_disks == [disk.ToDict()]
+  (renames,) = rpc.EncodeArgs(rpc_defs.CALLS["blockdev_rename"],
+                              [[(disk, ("loop", "/new"))]])
+  assert renames == [[disk.ToDict(), ["loop", "/new"]]]
+  with pytest.raises(errors.ProgrammerError, match="list of configuration"):
+    rpc.EncodeArgs(rpc_defs.CALLS["blockdev_getsize"], [disk])
+  with pytest.raises(errors.ProgrammerError, match="configuration object"):
+    rpc.EncodeArgs(rpc_defs.CALLS["blockdev_getsize"], [["x"]])
+  with pytest.raises(errors.ProgrammerError, match="rename entry"):
+    rpc.EncodeArgs(rpc_defs.CALLS["blockdev_rename"], [[(disk, "/new")]])
+  with pytest.raises(errors.ProgrammerError, match="rename list"):
+    rpc.EncodeArgs(rpc_defs.CALLS["blockdev_rename"], [disk])
+  inst = _FakeInstance("i1", [disk])
+  (inst_wire, timeout) = rpc.EncodeArgs(rpc_defs.CALLS["instance_shutdown"],
+                                        [inst, 30])
+  assert inst_wire == inst.ToDict() and timeout == 30
+  assert tuple(inst_wire["disks"][0]["physical_id"]) == disk.physical_id
+
+
+@pytest.fixture
+def instance_cluster(cluster):
+  from ganeti import hypervisor
+  ssconf.SimpleStore().WriteFiles({
+    ssconf.SS_FILE_STORAGE_DIR: FILE_DIR,
+    ssconf.SS_SHARED_FILE_STORAGE_DIR: "/srv/ganeti/shared-file-storage",
+    })
+  hypervisor.ResetHypervisors()
+  yield cluster
+  hypervisor.ResetHypervisors()
+
+
+def test_instance_life_cycle_over_rpc(instance_cluster):
+  (_, runner) = instance_cluster
+  name = "inst1.example.com"
+  disks = [_FileDisk(name, 0), _FileDisk(name, 1, size=2)]
+  inst = _FakeInstance(name, disks)
+
+  for (idx, disk) in enumerate(disks):
+    res = runner.call_blockdev_create(NODE1, disk, disk.size, name, True,
+                                      "originstname+%s" % name, False)
+    assert res.fail_msg is None
+    assert res.payload == list(disk.physical_id)
+    res = runner.call_blockdev_assemble(NODE1, disk, name, True, idx)
+    assert res.fail_msg is None
+    (dev_path, link) = res.payload
+    assert dev_path == vcluster.AddNodePrefix(disk.logical_id[1])
+    assert os.readlink(link) == dev_path
+
+  sizes = runner.call_blockdev_getsize(NODE1, disks)
+  assert sizes.payload == [4 * 1048576, 2 * 1048576]
+  found = runner.call_blockdev_find(NODE1, disks[0])
+  assert objects.BlockDevStatus.FromDict(found.payload).is_degraded is False
+  mirror = runner.call_blockdev_getmirrorstatus(NODE1, disks)
+  assert [entry[0] for entry in mirror.payload] == [True, True]
+  assert runner.call_blockdev_wipe(NODE1, disks[1], 0, 2).fail_msg is None
+
+  assert runner.call_instance_start(NODE1, inst, False).fail_msg is None
+  listed = runner.call_instance_list([NODE1, NODE3], [constants.HT_FAKE])
+  assert listed[NODE1].payload == [name]
+  assert listed[NODE3].offline
+  info = runner.call_instance_info(NODE1, name, constants.HT_FAKE)
+  assert info.payload["memory"] == \
+    constants.BEC_DEFAULTS[constants.BE_MAXMEM]
+  everything = runner.call_all_instances_info([NODE1], [constants.HT_FAKE])
+  assert everything[NODE1].payload == {name: info.payload}
+  reboot = runner.call_instance_reboot(NODE1, inst,
+                                       constants.INSTANCE_REBOOT_HARD, 10)
+  assert reboot.fail_msg is None
+  assert runner.call_instance_migratable(NODE1, inst).fail_msg is None
+  validate = runner.call_hypervisor_validate_params([NODE1],
+                                                    constants.HT_FAKE, {})
+  assert validate[NODE1].fail_msg is None
+  node_info = runner.call_node_info([NODE1], [], [constants.HT_FAKE])
+  assert node_info[NODE1].payload["hv_info"][0]["name"] == constants.HT_FAKE
+
+  assert runner.call_instance_shutdown(NODE1, inst, 10).fail_msg is None
+  assert runner.call_instance_info(NODE1, name,
+                                   constants.HT_FAKE).payload == {}
+  failed = runner.call_instance_reboot(NODE1, inst,
+                                       constants.INSTANCE_REBOOT_SOFT, 10)
+  assert "not running" in failed.fail_msg
+
+  for disk in disks:
+    assert runner.call_blockdev_shutdown(NODE1, disk).fail_msg is None
+  assert runner.call_blockdev_close(NODE1, name, disks).fail_msg is None
+  for disk in disks:
+    assert runner.call_blockdev_remove(NODE1, disk).fail_msg is None
+  assert runner.call_blockdev_getsize(NODE1, disks).payload == [None, None]
+  missing = runner.call_blockdev_grow(NODE1, disks[0], 1, False, True)
+  assert "not found" in missing.fail_msg
+
+
+def test_bridges_and_os_calls_over_rpc(instance_cluster):
+  (_, runner) = instance_cluster
+  res = runner.call_bridges_exist(NODE1, ["no-such-bridge7"])
+  assert res.fail_msg == "Missing bridges no-such-bridge7"
+  res = runner.call_os_get(NODE1, "no-such-os")
+  assert "OS no-such-os is not usable on node %s" % NODE1 in res.fail_msg
+  res = runner.call_os_validate([NODE1], False, "no-such-os", [], {})
+  assert res[NODE1].payload is False

@@ -199,3 +199,32 @@ def test_port_in_use_is_a_start_up_error(vnode):
   log = pathutils.DAEMONS_LOGFILES[constants.NODED]
   assert os.path.basename(log) == "node-daemon.log"
   assert "Cannot listen" in open(log).read()
+
+
+def test_instance_and_disk_calls_take_dicts(as_node):
+  from ganeti import objects
+  from ganeti import hypervisor
+  as_node(NODE)
+  ensure_dirs.EnsureDirs(ensure_dirs.GetPaths())
+  hypervisor.ResetHypervisors()
+  handler = noded.NodeRequestHandler()
+  inst = objects.Instance(
+    name="inst1.example.com", primary_node=NODE, os="dummy",
+    hypervisor=constants.HT_FAKE, hvparams={},
+    beparams=dict(constants.BEC_DEFAULTS), osparams={},
+    admin_state=constants.ADMINST_UP, nics=[], disks=[],
+    disk_template=constants.DT_DISKLESS)
+  assert _Answer(handler, "/instance_start", [inst.ToDict(), False]) == \
+    [True, None]
+  assert _Answer(handler, "/instance_list", [[constants.HT_FAKE]]) == \
+    [True, ["inst1.example.com"]]
+  assert _Answer(handler, "/instance_shutdown", [inst.ToDict(), 5]) == \
+    [True, None]
+  answer = _Answer(handler, "/instance_start", ["inst1", False])
+  assert answer[0] is False and "expected a dict" in answer[1]
+  answer = _Answer(handler, "/blockdev_find", [{"dev_type": "lvm",
+                                                "logical_id": ["vg", "lv"],
+                                                "physical_id": None,
+                                                "size": 1}])
+  assert answer[0] is False and "Physical id" in answer[1]
+  hypervisor.ResetHypervisors()
