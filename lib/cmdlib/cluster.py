@@ -30,6 +30,7 @@ from ganeti.cmdlib import base
 from ganeti.cmdlib import cluster_utils
 from ganeti.cmdlib import cluster_verify
 from ganeti.cmdlib import common
+from ganeti.cmdlib import instance_utils
 
 
 def _RunPostHook(lu, node_name):
@@ -516,6 +517,11 @@ class LUClusterSetParams(base.LogicalUnit):
       for (os_name, hvs) in self.op.os_hvp.items():
         per_os = new_os_hvp.setdefault(os_name, {})
         for (hv_name, hv_dict) in hvs.items():
+          # values typed as the cluster's ("false" from the command line
+          # is stored as False)
+          hv_dict = dict(hv_dict)
+          _CheckTypes(hv_dict, constants.HVS_PARAMETER_TYPES,
+                      "hypervisor parameters of OS %s" % os_name)
           per_os.setdefault(hv_name, {}).update(hv_dict)
 
     self.new_osp = new_osp = copy.deepcopy(cluster.osparams or {})
@@ -525,6 +531,10 @@ class LUClusterSetParams(base.LogicalUnit):
                                  use_none=True)
         if updated:
           new_osp[os_name] = updated
+          # the OS checks its own parameters, on the master (as 2.6)
+          instance_utils.CheckOSParams(self, False,
+                                       [self.cfg.GetMasterNode()], os_name,
+                                       updated)
         else:
           new_osp.pop(os_name, None)
 

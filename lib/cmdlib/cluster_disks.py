@@ -22,6 +22,7 @@ from ganeti import opcodes
 from ganeti import utils
 from ganeti.cmdlib import base
 from ganeti.cmdlib import common
+from ganeti.cmdlib import instance_utils
 
 
 class LUClusterVerifyDisks(base.NoHooksLU):
@@ -205,7 +206,8 @@ class LUClusterRepairDiskSizes(base.NoHooksLU):
     for node in utils.NiceSort(per_node_disks):
       dskl = per_node_disks[node]
       result = self.rpc.call_blockdev_getsize(
-        node, [disk.ToDict() for (_, _, disk) in dskl])
+        node, [instance_utils.DiskForNode(self.cfg, disk, node)
+               for (_, _, disk) in dskl])
       if result.fail_msg:
         self.LogWarning("Failure in blockdev_getsize call to node %s,"
                         " ignoring: %s", node, result.fail_msg)

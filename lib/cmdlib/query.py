@@ -11,6 +11,8 @@ It takes no cluster locks (the answers are snapshots, as Ganeti's unlocked
 queries are) and holds no logical unit.
 """
 
+import logging
+
 from ganeti import constants
 from ganeti import errors
 from ganeti import jstore
@@ -130,17 +132,114 @@ def _GatherGroups(context, q):
                               group_to_instances)
 
 
+def _DiskUsage(instance):
+  """MiB an instance's disks take on its nodes (None: not computable).
+
+  DRBD adds its metadata volume to every disk; diskless instances use
+  nothing; external storage (blockdev, rbd) is not counted, as in 2.6.
+
+  """
+  sizes = [disk.size for disk in instance.disks or []]
+  template = instance.disk_template
+  if template == constants.DT_DISKLESS:
+    return None
+  if template == constants.DT_DRBD8:
+    return sum(size + constants.DRBD_META_SIZE for size in sizes)
+  if template in (constants.DT_PLAIN, constants.DT_FILE):
+    return sum(sizes)
+  return 0
+
+
+def _InstancesLiveData(cfg, rpc, instances):
+  """Ask the instances' nodes what runs there (all_instances_info).
+
+  @return: (live_data, bad_nodes, offline_nodes, wrongnode_inst):
+      instance name -> hypervisor data for instances running on their
+      primary node, the nodes that did not answer, the offline nodes, and
+      the instances found running on another of their nodes
+
+  """
+  nodes = utils.NiceSort(set(node for inst in instances
+                             for node in inst.all_nodes))
+  hv_list = utils.UniqueSequence([inst.hypervisor for inst in instances])
+  by_name = dict((inst.name, inst) for inst in instances)
+  live_data = {}
+  bad_nodes = []
+  wrongnode = set()
+  elsewhere = {}
+  all_nodes = cfg.GetAllNodesInfo()
+  asked = [name for name in nodes
+           if name in all_nodes and not all_nodes[name].offline]
+  offline_nodes = [name for name in nodes if name not in asked]
+  answers = rpc.call_all_instances_info(asked, hv_list) if asked else {}
+  for name in asked:
+    result = answers.get(name)
+    if result is not None and result.offline:
+      offline_nodes.append(name)
+      continue
+    if (result is None or result.fail_msg or
+        not isinstance(result.payload, dict)):
+      bad_nodes.append(name)
+      continue
+    for (inst_name, data) in result.payload.items():
+      inst = by_name.get(inst_name)
+      if inst is None:
+        # not asked about, or not in the configuration (orphan)
+        if cfg.GetInstanceInfo(inst_name) is None:
+          logging.warning("Orphan instance '%s' found on node %s",
+                          inst_name, name)
+        continue
+      if inst.primary_node == name:
+        live_data[inst_name] = data
+      else:
+        wrongnode.add(inst_name)
+        elsewhere.setdefault(inst_name, data)
+  # an instance running only on another of its nodes is still running
+  # (status ERROR_wrongnode); the primary's figures win when it runs there
+  for (inst_name, data) in elsewhere.items():
+    live_data.setdefault(inst_name, data)
+  return (live_data, bad_nodes, offline_nodes, wrongnode)
+
+
+def _InstancesConsole(cluster, instances, live_data, wrongnode):
+  """instance name -> console dict of those running on their primary node
+  (others absent)."""
+  # imported here: listings without the console field need no hypervisor
+  from ganeti.cmdlib import instance_operation  # pylint: disable=C0415
+  result = {}
+  for inst in instances:
+    if inst.name in live_data and inst.name not in wrongnode:
+      result[inst.name] = instance_operation.GetInstanceConsole(cluster, inst)
+  return result
+
+
 def _GatherInstances(context, q):
   cfg = context.cfg
   names = _ExpandNames("Instance", q.RequestedNames(), cfg.GetInstanceList(),
                        cfg.ExpandInstanceName)
   instances = [cfg.GetInstanceInfo(name) for name in names]
   all_nodes = cfg.GetAllNodesInfo()
+  cluster = cfg.GetClusterInfo()
   offline = [name for (name, node) in all_nodes.items() if node.offline]
-  # Until the hypervisor layer lands no node reports running instances:
-  # every online node answers "none running", so live fields say so
-  return query.InstanceQueryData(instances, cfg.GetClusterInfo(),
-                                 offline_nodes=offline, live_data={},
+  wanted = q.RequestedData()
+  bad_nodes = []
+  wrongnode = set()
+  live_data = {}
+  if query.IQ_LIVE in wanted or query.IQ_CONSOLE in wanted:
+    (live_data, bad_nodes, live_offline, wrongnode) = \
+      _InstancesLiveData(cfg, context.rpc, instances)
+    offline = utils.UniqueSequence(offline + live_offline)
+  disk_usage = None
+  if query.IQ_DISKUSAGE in wanted:
+    disk_usage = dict((inst.name, _DiskUsage(inst)) for inst in instances)
+  console = None
+  if query.IQ_CONSOLE in wanted:
+    console = _InstancesConsole(cluster, instances, live_data, wrongnode)
+  return query.InstanceQueryData(instances, cluster,
+                                 disk_usage=disk_usage,
+                                 offline_nodes=offline, bad_nodes=bad_nodes,
+                                 live_data=live_data,
+                                 wrongnode_inst=wrongnode, console=console,
                                  nodes=all_nodes,
                                  groups=cfg.GetAllNodeGroupsInfo())
 

@@ -2,14 +2,18 @@
 
 A real configuration file (config.InitConfig, ConfigWriter) and a real
 lock manager; the node call runner is rpc.RpcRunner, which these cases
-never make call a node (they fail or finish before any node call).
-Everything talking to nodes is covered by test/integration/test_verify.py.
+never make call a node (they fail or finish before any node call), except
+for the OS settings cases, whose os_validate calls are answered in process
+by the node's backend code.  Everything else talking to nodes is covered
+by test/integration/test_verify.py.
 """
 
+import os
 import socket
 
 import pytest
 
+from ganeti import backend_os
 from ganeti import config
 from ganeti import constants
 from ganeti import errors
@@ -17,9 +21,11 @@ from ganeti import locking
 from ganeti import mcpu
 from ganeti import objects
 from ganeti import opcodes
+from ganeti import pathutils
 from ganeti import rpc
 from ganeti.cmdlib import cluster_utils
 from ganeti.cmdlib import cluster_verify
+from ganeti.cmdlib import local_rpc
 
 
 MASTER = "node1.example.com"
@@ -215,3 +221,131 @@ def test_empty_group_is_skipped(ctx):
   assert result is True
   assert messages == ["* Verifying group 'empty'",
                       "* Empty node group, skipping verification"]
+
+
+# --- OS settings of the cluster (gnt-os modify) -----------------------------
+#
+# os_validate is answered in process by backend_os.ValidateOS over the test
+# OS definitions of test/data/os (their verify scripts really run); only the
+# HTTP hop to the node daemon is left out.
+
+_DATA_OS_DIR = os.path.normpath(os.path.join(
+  os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "data",
+  "os"))
+
+
+class _OsValidateRpc(local_rpc.LocalRpcRunner):
+  """Answers os_validate (and the hooks) of the master in this process."""
+
+  def __init__(self, cfg):
+    super().__init__(cfg, MASTER)
+    self.validated = []
+
+  def Close(self):
+    pass
+
+  def call_os_validate(self, node_list, required, name, checks, params):
+    result = {}
+    for node in node_list:
+      self.validated.append((node, required, name, list(checks),
+                             dict(params)))
+      try:
+        data = [True, backend_os.ValidateOS(required, name, checks, params)]
+      except backend_os.RPCFail as err:
+        data = [False, str(err)]
+      result[node] = rpc.RpcResult(data=data, call="os_validate", node=node)
+    return result
+
+
+@pytest.fixture
+def os_ctx(ctx, monkeypatch, tmp_path):
+  monkeypatch.setattr(pathutils, "OS_SEARCH_PATH", [_DATA_OS_DIR])
+  # no hook scripts of the machine's own /etc/ganeti
+  monkeypatch.setattr(pathutils, "HOOKS_BASE_DIR", str(tmp_path / "hooks"))
+  ctx.rpc.Close()
+  ctx.rpc = _OsValidateRpc(ctx.cfg)
+  return ctx
+
+
+def test_os_parameters_are_validated_by_the_os_on_the_master(os_ctx):
+  _Run(os_ctx, opcodes.OpClusterSetParams(
+    osparams={"dummy": {"level": "5", "label": "web"}}))
+  assert os_ctx.cfg.GetClusterInfo().osparams == {
+    "dummy": {"level": "5", "label": "web"}}
+  assert os_ctx.rpc.validated == [
+    (MASTER, False, "dummy", [constants.OS_VALIDATE_PARAMETERS],
+     {"level": "5", "label": "web"})]
+  # changes merge into what is there; the merged set is validated
+  _Run(os_ctx, opcodes.OpClusterSetParams(osparams={"dummy": {"level": "7"}}))
+  assert os_ctx.rpc.validated[-1][4] == {"level": "7", "label": "web"}
+  assert os_ctx.cfg.GetClusterInfo().osparams["dummy"]["level"] == "7"
+
+
+@pytest.mark.parametrize("osparams, match", [
+  ({"level": "high"}, "OS parameters validation failed on node %s: OS"
+   " validation script failed \\(exited with exit code 1\\), output:"
+   ".*invalid value for parameter level: 'high'" % MASTER),
+  ({"colour": "red"}, "not supported by the OS dummy: colour"),
+  ])
+def test_os_parameters_refused_by_the_os(os_ctx, osparams, match):
+  serial = os_ctx.cfg.GetClusterInfo().serial_no
+  with pytest.raises(errors.OpPrereqError, match=match):
+    _Run(os_ctx, opcodes.OpClusterSetParams(osparams={"dummy": osparams}))
+  assert os_ctx.cfg.GetClusterInfo().serial_no == serial
+  assert not os_ctx.cfg.GetClusterInfo().osparams
+
+
+def test_os_parameters_of_an_unknown_os_are_kept(os_ctx):
+  (_, messages) = _Run(os_ctx, opcodes.OpClusterSetParams(
+    osparams={"nothere": {"mirror": "http://example.com/"}}))
+  assert os_ctx.cfg.GetClusterInfo().osparams == {
+    "nothere": {"mirror": "http://example.com/"}}
+  assert any("OS nothere not found on node %s, validation skipped" % MASTER
+             in m for m in messages)
+
+
+def test_removing_every_os_parameter_drops_the_os(os_ctx):
+  _Run(os_ctx, opcodes.OpClusterSetParams(
+    osparams={"dummy": {"level": "1"}, "api10": {"x": "y"}}))
+  count = len(os_ctx.rpc.validated)
+  _Run(os_ctx, opcodes.OpClusterSetParams(osparams={"dummy": {"level": None}}))
+  assert os_ctx.cfg.GetClusterInfo().osparams == {"api10": {"x": "y"}}
+  # nothing left to validate
+  assert len(os_ctx.rpc.validated) == count
+
+
+def test_os_hypervisor_parameters_are_typed_and_merged(os_ctx):
+  _Run(os_ctx, opcodes.OpClusterSetParams(os_hvp={"dummy": {
+    constants.HT_KVM: {"acpi": "false", "kernel_path": "/boot/guest"}}}))
+  _Run(os_ctx, opcodes.OpClusterSetParams(os_hvp={"dummy": {
+    constants.HT_KVM: {"acpi": "true"},
+    constants.HT_XEN_PVM: {"root_path": "/dev/xvda1"}}}))
+  assert os_ctx.cfg.GetClusterInfo().os_hvp == {"dummy": {
+    constants.HT_KVM: {"acpi": True, "kernel_path": "/boot/guest"},
+    constants.HT_XEN_PVM: {"root_path": "/dev/xvda1"}}}
+  serial = os_ctx.cfg.GetClusterInfo().serial_no
+  with pytest.raises(errors.OpPrereqError, match="Invalid hypervisor"
+                     " parameters of OS dummy: .*acpi"):
+    _Run(os_ctx, opcodes.OpClusterSetParams(os_hvp={"dummy": {
+      constants.HT_KVM: {"acpi": "maybe"}}}))
+  assert os_ctx.cfg.GetClusterInfo().serial_no == serial
+
+
+def test_hidden_and_blacklisted_os_lists(os_ctx):
+  (_, messages) = _Run(os_ctx, opcodes.OpClusterSetParams(
+    hidden_os=[[constants.DDM_ADD, "dummy"], [constants.DDM_ADD, "api10"]],
+    blacklisted_os=[[constants.DDM_ADD, "failing"]]))
+  cluster = os_ctx.cfg.GetClusterInfo()
+  assert (cluster.hidden_os, cluster.blacklisted_os) == (["dummy", "api10"],
+                                                         ["failing"])
+  (_, messages) = _Run(os_ctx, opcodes.OpClusterSetParams(
+    hidden_os=[[constants.DDM_REMOVE, "dummy"], [constants.DDM_ADD, "api10"]],
+    blacklisted_os=[[constants.DDM_REMOVE, "nothere"]]))
+  cluster = os_ctx.cfg.GetClusterInfo()
+  assert (cluster.hidden_os, cluster.blacklisted_os) == (["api10"],
+                                                         ["failing"])
+  assert "OS api10 already in hidden OS list, ignoring" in messages
+  assert "OS nothere not found in blacklisted OS list, ignoring" in messages
+  with pytest.raises(errors.OpPrereqError):
+    _Run(os_ctx, opcodes.OpClusterSetParams(
+      hidden_os=[[constants.DDM_MODIFY, "dummy"]]))
