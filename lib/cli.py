@@ -42,7 +42,7 @@ from ganeti.cli_opts import _PRIONAME_TO_VALUE  # noqa: F401
 from ganeti.cli_output import *
 from ganeti.cli_jobs import *
 from ganeti.cli_opts import ArgumentCountError, CheckArguments, COMMON_OPTS
-from ganeti.cli_output import (FormatError, FormatQueryResult,
+from ganeti.cli_output import (AskUser, FormatError, FormatQueryResult,
                                GenerateTable, JobSubmittedException,
                                ToStderr, ToStdout, WarnUnknownFields,
                                QR_UNKNOWN)
@@ -320,3 +320,35 @@ def GenericListFields(resource: str, fields: List[str],
     return constants.EXIT_UNKNOWN_FIELD
   return constants.EXIT_SUCCESS
 
+
+
+#: Above this many objects the confirmation offers to show the list instead
+#: of printing it with the question (cli.md 5)
+_CONFIRM_LIST_MAX = 20
+
+
+def ConfirmOperation(names: List[str], list_type: str, text: str,
+                     extra: str = "") -> bool:
+  """Ask whether an operation on several objects may go on (cli.md 5).
+
+  @param names: the affected objects
+  @param list_type: what they are, plural ("instances")
+  @param text: the operation's name ("shutdown")
+  @param extra: text put before the question (ending with a newline)
+  @return: True when the user agreed
+
+  """
+  question = ("The %s will operate on %d %s.\n%sDo you want to continue?" %
+              (text, len(names), list_type, extra))
+  listing = "\nAffected %s:\n%s" % (list_type,
+                                    "\n".join("  %s" % name
+                                              for name in names))
+  yes = ("y", True, "Yes, execute the %s" % text)
+  no = ("n", False, "No, abort the %s" % text)
+  if len(names) <= _CONFIRM_LIST_MAX:
+    return AskUser(question + listing, [yes, no])
+  view = ("v", "v", "View the list of affected %s" % list_type)
+  answer = AskUser(question, [yes, view, no])
+  if answer == "v":
+    answer = AskUser(question + listing, [yes, no])
+  return answer is True

@@ -507,3 +507,181 @@ COMMON_OPTS = [DEBUG_OPT]
 
 #: Options every command submitting an opcode should offer
 COMMON_CREATE_OPTS = [DRY_RUN_OPT, PRIORITY_OPT]
+
+
+# Options of the instance commands (gnt-instance; the creation options are
+# shared with gnt-backup import)
+
+def SplitNodeOption(value: Optional[str]) -> tuple:
+  """Split the value of ``-n pnode[:snode]`` into (pnode, snode).
+
+  snode is None when no colon is given; an empty value gives (None, None).
+
+  """
+  if not value:
+    return (None, None)
+  if ":" in value:
+    (pnode, snode) = value.split(":", 1)
+    return (pnode, snode or None)
+  return (value, None)
+
+
+DISK_OPT = CliOption("--disk", dest="disks", action="append", default=[],
+                     type="identkeyval", metavar="N:size=SIZE,mode=MODE",
+                     help="Disk parameters: N:size=SIZE (or adopt=LV),"
+                     " mode=ro|rw, vg=VG, metavg=VG (repeatable)")
+
+NET_OPT = CliOption("--net", dest="nics", action="append", default=[],
+                    type="identkeyval", metavar="N:mac=MAC,ip=IP,...",
+                    help="NIC parameters: N:mac=..,ip=..,mode=..,link=.."
+                    " (repeatable)")
+
+NONICS_OPT = CliOption("--no-nics", dest="no_nics", default=False,
+                       action="store_true",
+                       help="Create the instance without network interfaces")
+
+OS_SIZE_OPT = CliOption("-s", "--os-size", dest="sd_size", type="unit",
+                        default=None, metavar="SIZE",
+                        help="Size of the single disk (shorthand for"
+                        " --disk 0:size=SIZE)")
+
+NODE_PLACEMENT_OPT = CliOption("-n", "--node", dest="node", default=None,
+                               metavar="NODE[:SECONDARY_NODE]",
+                               help="Target node and optional secondary"
+                               " node")
+
+DISK_TEMPLATE_OPT = ParamOption("-t", "--disk-template",
+                                dest="disk_template", default=None,
+                                metavar="TEMPLATE",
+                                choices=sorted(constants.DISK_TEMPLATES),
+                                op_class=opcodes.OpInstanceCreate)
+
+OS_OPT = CliOption("-o", "--os-type", dest="os", default=None,
+                   metavar="<os>",
+                   help="What OS to run (name or name+variant)")
+
+FORCE_VARIANT_OPT = ParamOption("--force-variant", dest="force_variant",
+                                default=False, action="store_true",
+                                op_class=opcodes.OpInstanceCreate)
+
+BACKEND_OPT = ParamOption("-B", "--backend-parameters", dest="beparams",
+                          type="keyval", default={},
+                          op_class=opcodes.OpInstanceCreate)
+
+HYPERVISOR_OPT = CliOption("-H", "--hypervisor-parameters",
+                           dest="hypervisor", type="identkeyval",
+                           default=None, metavar="HYPERVISOR[:k=v,...]",
+                           help="Hypervisor and its parameters")
+
+HVOPTS_OPT = CliOption("-H", "--hypervisor-parameters", dest="hvparams",
+                       type="keyval", default={}, metavar="k=v,...",
+                       help="Hypervisor parameters")
+
+OSPARAMS_OPT = ParamOption("-O", "--os-parameters", dest="osparams",
+                           type="keyval", default={},
+                           op_class=opcodes.OpInstanceCreate)
+
+NOSTART_OPT = ParamOption("--no-start", dest="start", default=True,
+                          action="store_false", help_prefix="Turn off: ",
+                          op_class=opcodes.OpInstanceCreate)
+
+NO_INSTALL_OPT = ParamOption("--no-install", dest="no_install",
+                             default=False, action="store_true",
+                             op_class=opcodes.OpInstanceCreate)
+
+NOIPCHECK_OPT = CliOption("--no-ip-check", dest="ip_check", default=True,
+                          action="store_false",
+                          help="Don't check that the instance's IP is"
+                          " alive")
+
+NONAMECHECK_OPT = CliOption("--no-name-check", dest="name_check",
+                            default=True, action="store_false",
+                            help="Don't check that the instance's name is"
+                            " resolvable")
+
+FILESTORE_DIR_OPT = ParamOption("--file-storage-dir",
+                                dest="file_storage_dir", default=None,
+                                metavar="<DIR>",
+                                op_class=opcodes.OpInstanceCreate)
+
+FILESTORE_DRIVER_OPT = ParamOption("--file-driver", dest="file_driver",
+                                   default=constants.FD_DEFAULT,
+                                   metavar="<DRIVER>",
+                                   choices=sorted(constants.FILE_DRIVER),
+                                   op_class=opcodes.OpInstanceCreate)
+
+IDENTIFY_DEFAULTS_OPT = ParamOption("--identify-defaults",
+                                    dest="identify_defaults", default=False,
+                                    action="store_true",
+                                    op_class=opcodes.OpInstanceCreate)
+
+IGNORE_FAILURES_OPT = ParamOption("--ignore-failures",
+                                  dest="ignore_failures", default=False,
+                                  action="store_true",
+                                  op_class=opcodes.OpInstanceRemove)
+
+STARTUP_PAUSED_OPT = ParamOption("--paused", dest="startup_paused",
+                                 default=False, action="store_true",
+                                 op_class=opcodes.OpInstanceStartup)
+
+IGNORE_SECONDARIES_OPT = ParamOption("--ignore-secondaries",
+                                     dest="ignore_secondaries",
+                                     default=False, action="store_true",
+                                     op_class=opcodes.OpInstanceReboot)
+
+REBOOT_TYPE_OPT = ParamOption("-t", "--type", dest="reboot_type",
+                              default=constants.INSTANCE_REBOOT_HARD,
+                              metavar="<REBOOT>",
+                              choices=[constants.INSTANCE_REBOOT_SOFT,
+                                       constants.INSTANCE_REBOOT_HARD,
+                                       constants.INSTANCE_REBOOT_FULL],
+                              op_class=opcodes.OpInstanceReboot)
+
+STATIC_OPT = ParamOption("-s", "--static", dest="static", default=False,
+                         action="store_true",
+                         op_class=opcodes.OpInstanceQueryData)
+
+SHOWCMD_OPT = CliOption("--show-cmd", dest="show_command", default=False,
+                        action="store_true",
+                        help="Show the command instead of running it")
+
+IGNORE_SIZE_OPT = ParamOption("--ignore-size", dest="ignore_size",
+                              default=False, action="store_true",
+                              op_class=opcodes.OpInstanceActivateDisks)
+
+ABSOLUTE_OPT = ParamOption("--absolute", dest="absolute", default=False,
+                           action="store_true",
+                           op_class=opcodes.OpInstanceGrowDisk)
+
+RUNTIME_MEM_OPT = CliOption("-m", "--runtime-memory", dest="runtime_mem",
+                            type="unit", default=None, metavar="SIZE",
+                            help="New runtime memory of the running"
+                            " instance")
+
+OFFLINE_INST_OPT = CliOption("--offline", dest="offline_inst",
+                             default=False, action="store_true",
+                             help="Mark the instance offline")
+
+ONLINE_INST_OPT = CliOption("--online", dest="online_inst", default=False,
+                            action="store_true",
+                            help="Mark the instance back online (down)")
+
+SELECT_OS_OPT = CliOption("--select-os", dest="select_os", default=False,
+                          action="store_true",
+                          help="Interactive OS reinstall: choose the OS"
+                          " from a list")
+
+FORCE_MULTIPLE_OPT = CliOption("--force-multiple", dest="force_multi",
+                               default=False, action="store_true",
+                               help="Do not ask for confirmation when more"
+                               " than one instance is affected")
+
+#: Options of instance creation shared by gnt-instance add and
+#: gnt-backup import
+INSTANCE_CREATE_OPTS = [
+  BACKEND_OPT, DISK_OPT, DISK_TEMPLATE_OPT, FILESTORE_DIR_OPT,
+  FILESTORE_DRIVER_OPT, HYPERVISOR_OPT, IALLOCATOR_OPT, NET_OPT,
+  NODE_PLACEMENT_OPT, NOIPCHECK_OPT, NONAMECHECK_OPT, NONICS_OPT,
+  NWSYNC_OPT, OSPARAMS_OPT, OS_SIZE_OPT, SUBMIT_OPT, PRINT_JOBID_OPT,
+  TAG_ADD_OPT, DRY_RUN_OPT, PRIORITY_OPT, IGNORE_IPOLICY_OPT,
+  ]

@@ -528,3 +528,21 @@ def FormatError(err: BaseException) -> Tuple[int, str]:
   else:
     text = "Unhandled exception: %s" % msg
   return (retcode, text.rstrip("\n"))
+
+
+_ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"),
+          (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
+          (4, "IV"), (1, "I")]
+
+
+def ToRoman(value: Any, convert: bool = True) -> Any:
+  """An integer in roman numerals (1..3999); anything else unchanged."""
+  if not convert or isinstance(value, bool) or not isinstance(value, int) \
+      or not 0 < value < 4000:
+    return value
+  result = []
+  for (number, letters) in _ROMAN:
+    while value >= number:
+      result.append(letters)
+      value -= number
+  return "".join(result)

@@ -26,6 +26,7 @@ from ganeti import opcodes
 from ganeti import pathutils
 from ganeti import uidpool
 from ganeti import utils
+from ganeti.cli_output import ToRoman
 from ganeti.client import tags_common
 from ganeti.cli import (ARGS_NONE, ArgChoice, ArgCommand, ArgFile, ArgHost,
                         ArgInstance, ArgSuggest, CliOption, DRY_RUN_OPT,
@@ -295,24 +296,6 @@ NEW_CLUSTER_DOMAIN_SECRET_OPT = CliOption("--new-cluster-domain-secret",
 
 
 # -- helpers -----------------------------------------------------------------
-
-
-_ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"),
-          (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
-          (4, "IV"), (1, "I")]
-
-
-def ToRoman(value: Any, convert: bool = True) -> Any:
-  """An integer in roman numerals (1..3999); anything else unchanged."""
-  if not convert or isinstance(value, bool) or not isinstance(value, int) \
-      or not 0 < value < 4000:
-    return value
-  result = []
-  for (number, letters) in _ROMAN:
-    while value >= number:
-      result.append(letters)
-      value -= number
-  return "".join(result)
 
 
 def FormatGroupedParams(paramsdict: Dict[str, Any], level: int = 1,

@@ -1,19 +1,44 @@
 """gnt-os: guest operating systems of the cluster (cli.md 8.6).
 
-Layer 6 (entry points).  ``list`` and ``diagnose`` submit OP_OS_DIAGNOSE
-and format its rows: ``list`` the usable OSes (one line per variant),
+Layer 6 (entry points).  ``list``, ``info`` and ``diagnose`` submit
+OP_OS_DIAGNOSE and format its rows: ``list`` the usable OSes (one line per
+variant), ``info`` each OS's flags, API versions, variants and parameters,
 ``diagnose`` what every node reported for every OS it has.  The master's
 LUOsDiagnose (cmdlib.query_lus) asks the nodes; nothing is read from disk
-here.  ``info`` and ``modify`` are not part of this tool yet.
+here.  ``modify`` changes the cluster's settings for one OS (its
+hypervisor parameters, OS parameters, hidden and blacklisted flags) with
+OP_CLUSTER_SET_PARAMS.
 """
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ganeti import cli
 from ganeti import constants
 from ganeti import opcodes
 from ganeti import utils
-from ganeti.cli import NOHDR_OPT, PRIORITY_OPT, ToStderr, ToStdout
+from ganeti.cli import (ARGS_ONE_OS, ArgOs, CliOption, DRY_RUN_OPT,
+                        NOHDR_OPT, PRIORITY_OPT, SUBMIT_OPT, ToStderr,
+                        ToStdout)
+
+
+#: Options of gnt-os modify (the names Ganeti 2.6 gives them)
+HVLIST_OPT = CliOption("-H", "--hypervisor-parameters", dest="hvparams",
+                       type="identkeyval", action="append", default=[],
+                       help="Hypervisor and hypervisor options, in the"
+                       " format hypervisor:option=value,option=value,...")
+OSPARAMS_OPT = CliOption("-O", "--os-parameters", dest="osparams",
+                         type="keyval", default={},
+                         help="OS parameters")
+HID_OS_OPT = CliOption("--hidden", dest="hidden", type="bool", default=None,
+                       metavar="yes|no",
+                       help="Sets the hidden flag on the OS")
+BLK_OS_OPT = CliOption("--blacklisted", dest="blacklisted", type="bool",
+                       default=None, metavar="yes|no",
+                       help="Sets the blacklisted flag on the OS")
+
+#: The fields gnt-os info asks for, in the order it unpacks them
+_INFO_FIELDS = ["name", "valid", "variants", "parameters", "api_versions",
+                "blacklisted", "hidden"]
 
 
 #: The fields gnt-os diagnose asks for, in the order it unpacks them
@@ -133,6 +158,100 @@ def DiagnoseOS(opts: Any, args: List[str]) -> int:  # pylint: disable=W0613
   return constants.EXIT_SUCCESS if all_good else constants.EXIT_FAILURE
 
 
+def FormatOsInfo(name: str, valid: bool, variants: List[str],
+                 parameters: List[List[str]], api_versions: List[int],
+                 blacklisted: bool, hidden: bool) -> List[str]:
+  """The lines of one OS in ``gnt-os info`` (blank line included)."""
+  lines = ["%s:" % name,
+           "  - valid: %s" % valid,
+           "  - hidden: %s" % hidden,
+           "  - blacklisted: %s" % blacklisted]
+  if valid:
+    lines.append("  - API versions:")
+    lines.extend("    - %s" % version for version in sorted(api_versions))
+    lines.append("  - variants:")
+    lines.extend("    - %s" % variant for variant in variants)
+    lines.append("  - parameters:")
+    lines.extend("    - %s: %s" % (pname, pdoc)
+                 for (pname, pdoc) in parameters)
+  lines.append("")
+  return lines
+
+
+@cli.OpcodeCommand(opcodes.OpOsDiagnose)
+def ShowOSInfo(opts: Any, args: List[str]) -> int:
+  """gnt-os info [OS...]: every OS, or the named ones, in detail.
+
+  As in Ganeti 2.6 all OSes are asked for (hidden, blacklisted and invalid
+  ones included) and the names given pick from them; a name no node knows
+  is still printed, with nothing after it.
+
+  """
+  op = opcodes.OpOsDiagnose(output_fields=_INFO_FIELDS, names=[])
+  result = cli.SubmitOpCode(op, opts=opts)
+  if not result:
+    ToStderr("Can't get the OS list")
+    return constants.EXIT_FAILURE
+  wanted = list(args)
+  for (name, valid, variants, parameters, api_versions, blacklisted,
+       hidden) in result:
+    if args:
+      if name not in wanted:
+        continue
+      wanted.remove(name)
+    for line in FormatOsInfo(name, valid, variants, parameters,
+                             api_versions, blacklisted, hidden):
+      ToStdout(line)
+  for name in wanted:
+    ToStdout("%s: ", name)
+    ToStdout("")
+  return constants.EXIT_SUCCESS
+
+
+def _FlagEdit(os_name: str, flag: Optional[bool]
+              ) -> Optional[List[List[str]]]:
+  """The OS list edit setting (True) or clearing (False) a flag."""
+  if flag is None:
+    return None
+  if flag:
+    return [[constants.DDM_ADD, os_name]]
+  return [[constants.DDM_REMOVE, os_name]]
+
+
+def BuildModifyOpcode(opts: Any, os_name: str
+                      ) -> Optional[opcodes.OpClusterSetParams]:
+  """The OP_CLUSTER_SET_PARAMS of ``gnt-os modify``; None if nothing given.
+
+  The OS does not need to exist: its settings are cluster settings.
+
+  """
+  os_hvp = None
+  if opts.hvparams:
+    os_hvp = {os_name: dict(opts.hvparams)}
+  osparams = None
+  if opts.osparams:
+    osparams = {os_name: dict(opts.osparams)}
+  hidden = _FlagEdit(os_name, opts.hidden)
+  blacklisted = _FlagEdit(os_name, opts.blacklisted)
+  if not (os_hvp or osparams or hidden or blacklisted):
+    return None
+  return opcodes.OpClusterSetParams(os_hvp=os_hvp, osparams=osparams,
+                                    hidden_os=hidden,
+                                    blacklisted_os=blacklisted)
+
+
+@cli.OpcodeCommand(opcodes.OpClusterSetParams)
+def ModifyOS(opts: Any, args: List[str]) -> int:
+  """gnt-os modify: the cluster's parameters and flags of one OS."""
+  op = BuildModifyOpcode(opts, args[0])
+  if op is None:
+    ToStderr("At least one of OS parameters or hypervisor parameters"
+             " must be passed")
+    return constants.EXIT_FAILURE
+  cli.SubmitOrSend(op, opts)
+  return constants.EXIT_SUCCESS
+
+
 commands = {
   "list": (
     ListOS, [], [NOHDR_OPT, PRIORITY_OPT], "",
@@ -140,9 +259,20 @@ commands = {
   "diagnose": (
     DiagnoseOS, [], [PRIORITY_OPT], "",
     "Diagnose all operating systems"),
+  "info": (
+    ShowOSInfo, [ArgOs()], [PRIORITY_OPT], "",
+    "Show detailed information about operating systems"),
+  "modify": (
+    ModifyOS, ARGS_ONE_OS,
+    [HVLIST_OPT, OSPARAMS_OPT, DRY_RUN_OPT, PRIORITY_OPT, HID_OS_OPT,
+     BLK_OS_OPT, SUBMIT_OPT],
+    "", "Modify the OS parameters"),
   }
 
-aliases = {}
+#: Command aliases
+aliases = {
+  "show": "info",
+  }
 
 
 def Main():
