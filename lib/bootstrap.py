@@ -240,11 +240,13 @@ def _InitSSHSetup() -> None:
 # -- checks ------------------------------------------------------------------
 
 
-def _InitFileStorage(file_storage_dir: str) -> str:
+def _InitFileStorage(file_storage_dir: str,
+                     localize_fn=vcluster.AddNodePrefix) -> str:
   """Check a file storage directory and create it on this node.
 
   The configuration keeps the path as given; on a virtual node it is
-  created below the node's root.
+  created below the node's root (``localize_fn``; the shared file storage
+  directory is one directory of the whole virtual cluster instead).
 
   @raise errors.OpPrereqError: not an absolute path, or not a directory
 
@@ -256,7 +258,7 @@ def _InitFileStorage(file_storage_dir: str) -> str:
     raise errors.OpPrereqError("File storage directory '%s' is not an"
                                " absolute path" % file_storage_dir,
                                errors.ECODE_INVAL)
-  local = vcluster.AddNodePrefix(file_storage_dir)
+  local = localize_fn(file_storage_dir)
   if not os.path.exists(local):
     try:
       os.makedirs(local, 0o750)
@@ -578,7 +580,8 @@ def InitCluster(cluster_name: str, mac_prefix: str,
       default_iallocator = ""
 
   file_storage_dir = _InitFileStorage(file_storage_dir)
-  shared_file_storage_dir = _InitFileStorage(shared_file_storage_dir)
+  shared_file_storage_dir = _InitFileStorage(shared_file_storage_dir,
+                                             vcluster.AddSharedPrefix)
   host_key = _ReadHostKey(modify_ssh_setup)
 
   # from here on the node is changed

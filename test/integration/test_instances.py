@@ -1,0 +1,287 @@
+"""The instance life cycle on a live virtual cluster.
+
+Real masterd and noded processes on virtual nodes, driven through
+``gnt-instance`` (the real command line, through each node's ``cmd``
+wrapper).  The OS definitions of test/data/os are installed on every node;
+the ``dummy`` OS writes a recognisable header to the start of each disk, so
+the tests can see that the installation reached the right device.
+
+- the fake hypervisor runs the whole life cycle for every disk template that
+  can run in this kernel (diskless, file, sharedfile, blockdev over a loop
+  device);
+- a file-backed KVM instance runs as a real qemu process, whose command
+  line is checked;
+- an OS script failing, a disk creation failing and a node daemon killed
+  mid-operation each leave the configuration and the disks as before.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from ganeti import constants
+from ganeti import serializer
+from ganeti import utils
+
+OS_SOURCE = os.path.join(os.path.dirname(os.path.dirname(
+  os.path.abspath(__file__))), "data", "os")
+DUMMY_OS = "dummy+default"
+HEADER = b"GANETI-DUMMY-OS name="
+
+
+def _InstallOses(cluster, extra=None):
+  """Copy test/data/os (and ``extra`` {name: create script}) to each node."""
+  for node in cluster.nodes:
+    top = cluster.Path(node, "OS_SEARCH_PATH")[0]
+    os.makedirs(top, exist_ok=True)
+    for name in os.listdir(OS_SOURCE):
+      shutil.copytree(os.path.join(OS_SOURCE, name), os.path.join(top, name),
+                      symlinks=True, dirs_exist_ok=True)
+    for (name, create) in (extra or {}).items():
+      target = os.path.join(top, name)
+      shutil.copytree(os.path.join(OS_SOURCE, "dummy"), target,
+                      symlinks=True, dirs_exist_ok=True)
+      with open(os.path.join(target, "create"), "w") as handle:
+        handle.write(create)
+      os.chmod(os.path.join(target, "create"), 0o755)
+
+
+def _Config(cluster):
+  path = cluster.Path(cluster.master, "CLUSTER_CONF_FILE")
+  return serializer.LoadJson(utils.ReadFile(path))
+
+
+def _Gnt(cluster, *argv, check=True):
+  return cluster.Run(cluster.master, list(argv), check=check)
+
+
+def _ListStatus(cluster, name):
+  result = _Gnt(cluster, "gnt-instance", "list", "--no-headers",
+                "--separator=|", "-o", "name,status,pnode", name)
+  return result.stdout.strip().split("|")
+
+
+def _FileDisk(cluster, node, name, idx=0):
+  return os.path.join(cluster.Root(node), "srv/ganeti/file-storage", name,
+                      "disk%d" % idx)
+
+
+def _SharedDisk(cluster, name, idx=0):
+  return os.path.join(cluster.dir, "shared",
+                      "srv/ganeti/shared-file-storage", name,
+                      "disk%d" % idx)
+
+
+def _ReadHeader(path):
+  with open(path, "rb") as handle:
+    return handle.read(512)
+
+
+class _LoopDevice:
+  """A loop device over a sparse file, detached at the end."""
+
+  def __init__(self, directory, size_mib):
+    self.backing = os.path.join(directory, "loop-backing")
+    with open(self.backing, "wb") as handle:
+      handle.truncate(size_mib * 1024 * 1024)
+    result = subprocess.run(["losetup", "-f", "--show", self.backing],
+                            capture_output=True, text=True, check=True)
+    self.path = result.stdout.strip()
+
+  def Detach(self):
+    subprocess.run(["losetup", "-d", self.path], capture_output=True)
+
+
+@pytest.fixture
+def bridge():
+  """A bridge of this test's own for the instances' NICs, removed after."""
+  name = "gntb%d" % (os.getpid() % 100000)
+  subprocess.run(["ip", "link", "add", "name", name, "type", "bridge"],
+                 check=True, capture_output=True)
+  subprocess.run(["ip", "link", "set", name, "up"], check=True,
+                 capture_output=True)
+  try:
+    yield name
+  finally:
+    subprocess.run(["ip", "link", "del", name], capture_output=True)
+
+
+@pytest.fixture
+def cluster(virtual_cluster):
+  result = virtual_cluster(2)
+  _InstallOses(result)
+  return result
+
+
+def _LifeCycle(cluster, name, template, disk_args, node, disk_path,
+               nic_args=("--no-nics", )):
+  _Gnt(cluster, "gnt-instance", "add", "-t", template, "-o", DUMMY_OS,
+       "-n", node, "--no-name-check", "--no-ip-check", "-H", "fake",
+       "-B", "memory=128", *disk_args, *nic_args, name)
+  assert _ListStatus(cluster, name) == [name, "running", node]
+  config = _Config(cluster)
+  assert config["instances"][name]["disk_template"] == template
+  assert config["instances"][name]["admin_state"] == constants.ADMINST_UP
+  if disk_path:
+    header = _ReadHeader(disk_path)
+    if template in constants.DTS_MUST_ADOPT:
+      # adopted devices keep their data: no OS is installed on them (2.6)
+      assert header.startswith(b"ADOPTED DATA")
+    else:
+      assert header.startswith(HEADER + name.encode() + b" variant=default")
+
+  _Gnt(cluster, "gnt-instance", "reboot", name)
+  assert _ListStatus(cluster, name)[1] == "running"
+  _Gnt(cluster, "gnt-instance", "modify", "-B", "memory=256", name)
+  assert _Config(cluster)["instances"][name]["beparams"]["maxmem"] == 256
+  _Gnt(cluster, "gnt-instance", "shutdown", name)
+  assert _ListStatus(cluster, name)[1] == "ADMIN_down"
+  _Gnt(cluster, "gnt-instance", "startup", name)
+  assert _ListStatus(cluster, name)[1] == "running"
+  info = _Gnt(cluster, "gnt-instance", "info", name).stdout
+  assert "Instance name: %s" % name in info
+  _Gnt(cluster, "gnt-instance", "remove", "-f", name)
+  assert name not in _Config(cluster)["instances"]
+  assert _Gnt(cluster, "gnt-instance", "list", "--no-headers", "-o",
+              "name").stdout.strip() == ""
+
+
+def test_fake_life_cycle_every_runnable_template(cluster, tmp_path, bridge):
+  (node1, node2) = cluster.nodes[:2]
+  _LifeCycle(cluster, "diskless1", constants.DT_DISKLESS, [], node1, None,
+             nic_args=["--net", "0:link=%s" % bridge])
+
+  disk = _FileDisk(cluster, node2, "file1")
+  _LifeCycle(cluster, "file1", constants.DT_FILE,
+             ["--disk", "0:size=16M"], node2, disk)
+  assert not os.path.exists(disk)
+  assert not os.path.exists(os.path.dirname(disk))
+
+  disk = _SharedDisk(cluster, "shared1")
+  _LifeCycle(cluster, "shared1", constants.DT_SHARED_FILE,
+             ["--disk", "0:size=16M"], node1, disk)
+  assert not os.path.exists(disk)
+
+  loop = _LoopDevice(str(tmp_path), 16)
+  try:
+    with open(loop.path, "r+b") as handle:
+      handle.write(b"ADOPTED DATA")
+    _LifeCycle(cluster, "block1", constants.DT_BLOCK,
+               ["--disk", "0:adopt=%s" % loop.path], node2, loop.path)
+    # adopted devices are the administrator's: removal leaves them alone
+    assert os.path.exists(loop.path)
+  finally:
+    loop.Detach()
+
+
+def test_kvm_file_instance_runs_real_qemu(virtual_cluster):
+  cluster = virtual_cluster(2, init_options=[
+    "--enabled-hypervisors", "kvm,fake",
+    "-H", "kvm:kernel_path=,initrd_path=,vnc_bind_address=,"
+    "serial_console=true"])
+  _InstallOses(cluster)
+  node = cluster.nodes[1]
+  name = "kvm1"
+  _Gnt(cluster, "gnt-instance", "add", "-t", "file", "--disk", "0:size=32M",
+       "-o", DUMMY_OS, "-n", node, "--no-name-check", "--no-ip-check",
+       "-B", "memory=64", "--no-nics", name)
+  disk = _FileDisk(cluster, node, name)
+  assert _ReadHeader(disk).startswith(HEADER + name.encode())
+  assert _ListStatus(cluster, name) == [name, "running", node]
+
+  pid_file = os.path.join(cluster.Path(node, "KVM_PIDS_DIR"), name)
+  pid = int(utils.ReadFile(pid_file).strip())
+  cmdline = utils.ReadFile("/proc/%d/cmdline" % pid).split("\0")
+  assert cmdline[0].endswith("qemu-system-x86_64") or "kvm" in cmdline[0]
+  assert cmdline[cmdline.index("-m") + 1] == "64"
+  drives = [arg.split(",")[0][len("file="):] for arg in cmdline
+            if arg.startswith("file=")]
+  # qemu opens the disk through its link in the node's instance-disks dir
+  assert [os.path.realpath(path) for path in drives] == [disk]
+  assert drives[0] == os.path.join(cluster.Path(node, "DISK_LINKS_DIR"),
+                                   "%s:0" % name)
+
+  # no guest OS answers ACPI here: a soft reboot restarts qemu at once,
+  # the others wait for the shutdown timeout first
+  _Gnt(cluster, "gnt-instance", "reboot", "--type", "soft", name)
+  assert _ListStatus(cluster, name)[1] == "running"
+  console = _Gnt(cluster, "gnt-instance", "console", "--show-cmd",
+                 name).stdout
+  assert name in console
+
+  _Gnt(cluster, "gnt-instance", "modify", "-B", "memory=96", name)
+  _Gnt(cluster, "gnt-instance", "reboot", "--type", "full",
+       "--shutdown-timeout", "1", name)
+  pid = int(utils.ReadFile(pid_file).strip())
+  cmdline = utils.ReadFile("/proc/%d/cmdline" % pid).split("\0")
+  assert cmdline[cmdline.index("-m") + 1] == "96"
+
+  _Gnt(cluster, "gnt-instance", "shutdown", "--timeout", "2", name)
+  assert _ListStatus(cluster, name)[1] == "ADMIN_down"
+  cluster.WaitFor(lambda: not os.path.exists("/proc/%d" % pid),
+                  what="qemu to exit")
+  _Gnt(cluster, "gnt-instance", "remove", "-f", name)
+  assert not os.path.exists(disk)
+
+
+def _AssertClean(cluster, name, node):
+  assert name not in _Config(cluster)["instances"]
+  assert not os.path.exists(os.path.dirname(_FileDisk(cluster, node, name)))
+
+
+def test_failing_os_script_leaves_nothing(cluster):
+  node = cluster.nodes[1]
+  result = _Gnt(cluster, "gnt-instance", "add", "-t", "file", "--disk",
+                "0:size=8M", "-o", "failing", "-n", node, "--no-name-check",
+                "--no-ip-check", "-H", "fake", "--no-nics", "broken1",
+                check=False)
+  assert result.returncode != 0
+  assert "OS create script failed" in result.stderr + result.stdout
+  _AssertClean(cluster, "broken1", node)
+
+
+def test_failing_disk_creation_rolls_back(cluster):
+  node = cluster.nodes[0]
+  # the second disk's place is taken by a directory, so creating it fails
+  # after the first disk was made
+  blocker = _FileDisk(cluster, node, "broken2", 1)
+  os.makedirs(blocker)
+  result = _Gnt(cluster, "gnt-instance", "add", "-t", "file", "--disk",
+                "0:size=8M", "--disk", "1:size=8M", "-o", DUMMY_OS, "-n",
+                node, "--no-name-check", "--no-ip-check", "-H", "fake",
+                "--no-nics", "broken2", check=False)
+  assert result.returncode != 0
+  assert "broken2" not in _Config(cluster)["instances"]
+  assert not os.path.exists(_FileDisk(cluster, node, "broken2", 0))
+  os.rmdir(blocker)
+
+
+def test_noded_killed_mid_install_leaves_nothing(virtual_cluster, tmp_path):
+  cluster = virtual_cluster(2)
+  marker = os.path.join(str(tmp_path), "create-started")
+  _InstallOses(cluster, extra={"slow": "#!/bin/sh\ntouch %s\nsleep 5\n"
+                               "exit 0\n" % marker})
+  node = cluster.nodes[1]
+  argv = [os.path.join(cluster.Root(cluster.master), "cmd"), "gnt-instance",
+          "add", "-t", "file", "--disk", "0:size=8M", "-o", "slow+default",
+          "-n", node, "--no-name-check", "--no-ip-check", "-H", "fake",
+          "--no-nics", "victim1"]
+  proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+  try:
+    cluster.WaitFor(lambda: os.path.exists(marker), timeout=60,
+                    what="the OS create script to start")
+    pid = cluster.NodedPid(node)
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+    cluster.StartNoded(node)
+    (output, _) = proc.communicate(timeout=120)
+  finally:
+    if proc.poll() is None:
+      proc.kill()
+  assert proc.returncode != 0, output
+  _AssertClean(cluster, "victim1", node)
