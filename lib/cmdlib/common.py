@@ -40,3 +40,19 @@ def GetWantedNodes(lu, nodes):
 
   """
   return utils.NiceSort(set(ExpandNodeName(lu.cfg, name) for name in nodes))
+
+
+def ExpandInstanceName(cfg, name):
+  """The full name of an instance given by a unique (short) name.
+
+  @raise errors.OpPrereqError: no instance (or more than one) matches
+
+  """
+  if not isinstance(name, str) or not name:
+    raise errors.OpPrereqError("Invalid instance name %r" % (name, ),
+                               errors.ECODE_INVAL)
+  full = cfg.ExpandInstanceName(name)
+  if full is None:
+    raise errors.OpPrereqError("Instance '%s' not known" % name,
+                               errors.ECODE_NOENT)
+  return full

@@ -137,10 +137,8 @@ class LUInstanceStartup(base.LogicalUnit):
     return _InstanceHooksNodes(self, self.instance)
 
   def CheckPrereq(self):
-    self.instance = instance = self.cfg.GetInstanceInfo(self.op.instance_name)
-    if instance is None:
-      raise errors.OpPrereqError("Instance '%s' not known" %
-                                 self.op.instance_name, errors.ECODE_NOENT)
+    self.instance = instance = instance_utils.GetInstanceOrFail(
+      self.cfg, self.op.instance_name)
     self.admin_before = instance.admin_state
     cluster = self.cfg.GetClusterInfo()
     if self.op.hvparams:
@@ -228,10 +226,8 @@ class LUInstanceShutdown(base.LogicalUnit):
     return _InstanceHooksNodes(self, self.instance)
 
   def CheckPrereq(self):
-    self.instance = instance = self.cfg.GetInstanceInfo(self.op.instance_name)
-    if instance is None:
-      raise errors.OpPrereqError("Instance '%s' not known" %
-                                 self.op.instance_name, errors.ECODE_NOENT)
+    self.instance = instance = instance_utils.GetInstanceOrFail(
+      self.cfg, self.op.instance_name)
     instance_utils.CheckInstanceState(self, instance,
                                       constants.INSTANCE_ONLINE)
     self.primary_offline = \
@@ -282,10 +278,8 @@ class LUInstanceReboot(base.LogicalUnit):
     return _InstanceHooksNodes(self, self.instance)
 
   def CheckPrereq(self):
-    self.instance = instance = self.cfg.GetInstanceInfo(self.op.instance_name)
-    if instance is None:
-      raise errors.OpPrereqError("Instance '%s' not known" %
-                                 self.op.instance_name, errors.ECODE_NOENT)
+    self.instance = instance = instance_utils.GetInstanceOrFail(
+      self.cfg, self.op.instance_name)
     instance_utils.CheckInstanceState(self, instance,
                                       constants.INSTANCE_ONLINE)
     instance_utils.CheckNodeOnline(self, instance.primary_node)
@@ -338,10 +332,8 @@ class LUInstanceConsole(base.NoHooksLU):
     self._ExpandAndLockInstance()
 
   def CheckPrereq(self):
-    self.instance = instance = self.cfg.GetInstanceInfo(self.op.instance_name)
-    if instance is None:
-      raise errors.OpPrereqError("Instance '%s' not known" %
-                                 self.op.instance_name, errors.ECODE_NOENT)
+    self.instance = instance = instance_utils.GetInstanceOrFail(
+      self.cfg, self.op.instance_name)
     instance_utils.CheckNodeOnline(self, instance.primary_node)
 
   def Exec(self, feedback_fn):
@@ -375,10 +367,8 @@ class LUInstanceReinstall(base.LogicalUnit):
     return _InstanceHooksNodes(self, self.instance)
 
   def CheckPrereq(self):
-    self.instance = instance = self.cfg.GetInstanceInfo(self.op.instance_name)
-    if instance is None:
-      raise errors.OpPrereqError("Instance '%s' not known" %
-                                 self.op.instance_name, errors.ECODE_NOENT)
+    self.instance = instance = instance_utils.GetInstanceOrFail(
+      self.cfg, self.op.instance_name)
     instance_utils.CheckNodeOnline(self, instance.primary_node,
                                    "Instance primary node offline, cannot"
                                    " reinstall")

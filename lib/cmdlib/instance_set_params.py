@@ -258,10 +258,8 @@ class LUInstanceSetParams(base.LogicalUnit):
   # -- checks ------------------------------------------------------------------
 
   def CheckPrereq(self):
-    self.instance = instance = self.cfg.GetInstanceInfo(self.op.instance_name)
-    if instance is None:
-      raise errors.OpPrereqError("Instance '%s' not known" %
-                                 self.op.instance_name, errors.ECODE_NOENT)
+    self.instance = instance = instance_utils.GetInstanceOrFail(
+      self.cfg, self.op.instance_name)
     self.cluster = cluster = self.cfg.GetClusterInfo()
     pnode = instance.primary_node
     nodelist = list(instance.all_nodes)

@@ -15,22 +15,23 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import objects
 from ganeti import utils
+from ganeti.cmdlib import common
 
 
-def ExpandInstanceName(cfg, name):
-  """The full name of an instance given by a unique (short) name.
+ExpandInstanceName = common.ExpandInstanceName
 
-  @raise errors.OpPrereqError: no instance (or more than one) matches
+
+def GetInstanceOrFail(cfg, name):
+  """The configuration object of an instance (its lock is held).
+
+  @raise errors.OpPrereqError: the instance is not in the configuration
 
   """
-  if not isinstance(name, str) or not name:
-    raise errors.OpPrereqError("Invalid instance name %r" % (name, ),
-                               errors.ECODE_INVAL)
-  full = cfg.ExpandInstanceName(name)
-  if full is None:
+  instance = cfg.GetInstanceInfo(name)
+  if instance is None:
     raise errors.OpPrereqError("Instance '%s' not known" % name,
                                errors.ECODE_NOENT)
-  return full
+  return instance
 
 
 def _NodesIP(cfg):

@@ -24,22 +24,6 @@ from ganeti.cmdlib import base
 from ganeti.cmdlib import common
 
 
-def _ExpandInstanceName(cfg, name):
-  """The full name of an instance given by a unique (short) name.
-
-  @raise errors.OpPrereqError: no instance (or more than one) matches
-
-  """
-  if not isinstance(name, str) or not name:
-    raise errors.OpPrereqError("Invalid instance name %r" % (name, ),
-                               errors.ECODE_INVAL)
-  full = cfg.ExpandInstanceName(name)
-  if full is None:
-    raise errors.OpPrereqError("Instance '%s' not known" % name,
-                               errors.ECODE_NOENT)
-  return full
-
-
 class _TagsLU(base.NoHooksLU):
   """Common part of the LUs acting on one tagged object.
 
@@ -61,7 +45,7 @@ class _TagsLU(base.NoHooksLU):
       self.op.name = common.ExpandNodeName(self.cfg, self.op.name)
       (lock_level, lock_name) = (locking.LEVEL_NODE, self.op.name)
     elif kind == constants.TAG_INSTANCE:
-      self.op.name = _ExpandInstanceName(self.cfg, self.op.name)
+      self.op.name = common.ExpandInstanceName(self.cfg, self.op.name)
       (lock_level, lock_name) = (locking.LEVEL_INSTANCE, self.op.name)
     elif kind == constants.TAG_NODEGROUP:
       if not isinstance(self.op.name, str) or not self.op.name:
