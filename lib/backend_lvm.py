@@ -14,10 +14,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ganeti import utils
 from ganeti.backend_base import Fail
+# the output parsers are the storage layer's; re-exported for the backend
+from ganeti.storage.lvm import (  # pylint: disable=W0611
+  SEP, ParseMiB, SplitLines, ParseVgsOutput, ParsePvsOutput)
 
 
 #: Field separator asked from the LVM tools; cannot occur in LVM names
-SEP = "|"
 
 #: Environment for the LVM tools: C locale for "." as decimal point, and no
 #: complaints about descriptors inherited from the daemon
@@ -46,56 +48,6 @@ def _RunLvmTool(args: List[str], what: str) -> str:
   return result.stdout
 
 
-def _ParseMiB(value: str, line: str) -> int:
-  try:
-    return int(round(float(value)))
-  except ValueError:
-    raise ValueError("Invalid size '%s' in LVM output line '%s'" %
-                     (value, line))
-
-
-def _SplitLines(output: str, nfields: int, tool: str):
-  """Yields the fields of each well-formed line; others are logged."""
-  for line in output.splitlines():
-    line = line.strip()
-    if not line:
-      continue
-    fields = line.split(SEP)
-    if len(fields) != nfields:
-      logging.error("Ignoring invalid line in %s output (expected %d"
-                    " fields): '%s'", tool, nfields, line)
-      continue
-    yield (line, [field.strip() for field in fields])
-
-
-def ParseVgsOutput(output: str) -> List[Tuple[str, int, int]]:
-  """Parses ``vgs -o vg_name,vg_size,vg_free`` output.
-
-  @return: list of (name, size MiB, free MiB) in output order
-  @raise ValueError: a size is not a number
-
-  """
-  result = []
-  for (line, (name, size, free)) in _SplitLines(output, 3, "vgs"):
-    result.append((name, _ParseMiB(size, line), _ParseMiB(free, line)))
-  return result
-
-
-def ParsePvsOutput(output: str) -> List[Tuple[str, str, int, int, str]]:
-  """Parses ``pvs -o pv_name,vg_name,pv_size,pv_free,pv_attr`` output.
-
-  @return: list of (pv name, vg name or "", size MiB, free MiB, attributes)
-  @raise ValueError: a size is not a number
-
-  """
-  result = []
-  for (line, (pv_name, vg_name, size, free, attr)) in \
-      _SplitLines(output, 5, "pvs"):
-    result.append((pv_name, vg_name, _ParseMiB(size, line),
-                   _ParseMiB(free, line), attr))
-  return result
-
-
 def ParseLvsOutput(output: str) -> Dict[str, Tuple[int, bool, bool]]:
   """Parses ``lvs -o vg_name,lv_name,lv_size,lv_attr`` output.
 
@@ -107,7 +59,7 @@ def ParseLvsOutput(output: str) -> Dict[str, Tuple[int, bool, bool]]:
   """
   result = {}
   for (line, (vg_name, lv_name, size, attr)) in \
-      _SplitLines(output, 4, "lvs"):
+      SplitLines(output, 4, "lvs"):
     if len(attr) < 6:
       logging.error("Ignoring lvs line with short attributes: '%s'", line)
       continue
@@ -115,7 +67,7 @@ def ParseLvsOutput(output: str) -> Dict[str, Tuple[int, bool, bool]]:
       continue
     inactive = attr[4] == "-"
     online = attr[5] == "o"
-    result["%s/%s" % (vg_name, lv_name)] = (_ParseMiB(size, line), inactive,
+    result["%s/%s" % (vg_name, lv_name)] = (ParseMiB(size, line), inactive,
                                             online)
   return result
 

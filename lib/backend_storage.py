@@ -19,9 +19,11 @@ import os
 from typing import Any, Dict, List, Optional, Sequence
 
 from ganeti import constants
+from ganeti import errors
 from ganeti import utils
 from ganeti import vcluster
 from ganeti import backend_lvm
+from ganeti.storage import lvm
 from ganeti.backend_base import Fail
 
 
@@ -172,7 +174,8 @@ def StorageExecute(storage_type: str, args: Sequence[Any], name: str,
   """Runs a repair operation on a storage unit (storage_execute call).
 
   ``fix-consistency`` of an ``lvm-vg`` drops missing physical volumes from
-  the group's metadata, then checks that LVM reads the group again.
+  the group's metadata (forcing it when LVM keeps partial volumes), then
+  checks that LVM sees the group whole again.
 
   @raise RPCFail: the operation is not valid for the type, or it failed
 
@@ -184,12 +187,11 @@ def StorageExecute(storage_type: str, args: Sequence[Any], name: str,
          ", ".join(sorted(valid)) or "none")
   if not name or not isinstance(name, str):
     Fail("Invalid storage unit name %r", name)
-  _RunLvmChange(["vgreduce", "--removemissing", name],
-                "Removing missing physical volumes from volume group %s" %
-                name)
-  if name not in backend_lvm.ListVolumeGroups():
-    Fail("Volume group %s is still not readable after removing its missing"
-         " physical volumes", name)
+  try:
+    lvm.RemoveMissingPVs(name)
+  except errors.BlockDeviceError as err:
+    Fail("Removing missing physical volumes from volume group %s failed:"
+         " %s", name, err)
 
 
 def ParseLvDevicesOutput(output: str) -> List[Dict[str, Any]]:
@@ -204,8 +206,8 @@ def ParseLvDevicesOutput(output: str) -> List[Dict[str, Any]]:
   """
   result = []
   for (line, (lv_name, size, vg_name, devices)) in \
-      backend_lvm._SplitLines(output, 4, "lvs"):  # pylint: disable=W0212
-    mib = backend_lvm._ParseMiB(size, line)  # pylint: disable=W0212
+      lvm.SplitLines(output, 4, "lvs"):
+    mib = lvm.ParseMiB(size, line)
     for device in devices.split(","):
       dev = device.split("(", 1)[0].strip()
       if dev:

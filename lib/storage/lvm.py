@@ -75,7 +75,7 @@ def _Run(cmd: List[str], runner: Optional[base.Runner]):
 
 # -- parsers --------------------------------------------------------------
 
-def _ParseMiB(value: str, line: str) -> int:
+def ParseMiB(value: str, line: str) -> int:
   try:
     return int(round(float(value)))
   except ValueError:
@@ -83,7 +83,7 @@ def _ParseMiB(value: str, line: str) -> int:
                      (value, line)) from None
 
 
-def _SplitLines(output: str, nfields: int, tool: str, sep: str = SEP):
+def SplitLines(output: str, nfields: int, tool: str, sep: str = SEP):
   """Yields (line, fields) of each well-formed line; others are logged."""
   for line in output.splitlines():
     line = line.strip()
@@ -104,8 +104,8 @@ def ParseVgsOutput(output: str) -> List[Tuple[str, int, int]]:
   @raise ValueError: a size is not a number
 
   """
-  return [(name, _ParseMiB(size, line), _ParseMiB(free, line))
-          for (line, (name, size, free)) in _SplitLines(output, 3, "vgs")]
+  return [(name, ParseMiB(size, line), ParseMiB(free, line))
+          for (line, (name, size, free)) in SplitLines(output, 3, "vgs")]
 
 
 def ParsePvsOutput(output: str) -> List[Tuple[str, str, int, int, str]]:
@@ -115,10 +115,10 @@ def ParsePvsOutput(output: str) -> List[Tuple[str, str, int, int, str]]:
   @raise ValueError: a size is not a number
 
   """
-  return [(pv_name, vg_name, _ParseMiB(size, line), _ParseMiB(free, line),
+  return [(pv_name, vg_name, ParseMiB(size, line), ParseMiB(free, line),
            attr)
           for (line, (pv_name, vg_name, size, free, attr)) in
-          _SplitLines(output, 5, "pvs")]
+          SplitLines(output, 5, "pvs")]
 
 
 def _ParseBytes(value: str, field: str, line: str) -> int:
@@ -155,7 +155,7 @@ def ParseLvsReport(output: str, fields: Sequence[str],
 
   """
   rows = []
-  for (line, values) in _SplitLines(output, len(fields), "lvs", sep=sep):
+  for (line, values) in SplitLines(output, len(fields), "lvs", sep=sep):
     row: Dict[str, object] = {}
     for (field, value) in zip(fields, values):
       if field in _BYTES_FIELDS:
