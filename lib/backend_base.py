@@ -16,6 +16,7 @@ from typing import List, NoReturn
 
 from ganeti import errors
 from ganeti import netutils
+from ganeti import objects
 from ganeti import ssconf
 from ganeti import utils
 
@@ -77,3 +78,24 @@ def RequireMasterCandidate(what: str) -> None:
   myself = GetMyName()
   if myself not in ReadMasterCandidates():
     Fail("%s refused: this node (%s) is not a master candidate", what, myself)
+
+
+def ToConfigObject(cls, value, what: str):
+  """A configuration object from its wire form (a dict), or ``value`` itself
+  when it already is one.
+
+  @param cls: the objects class (objects.Disk, objects.Instance, ...)
+  @param what: how the caller's error messages name it ("disk", ...)
+  @raise RPCFail: not a valid description
+
+  """
+  if isinstance(value, cls):
+    return value
+  if not isinstance(value, dict):
+    Fail("Invalid %s description: expected a dict, got %s", what,
+         type(value).__name__)
+  try:
+    return cls.FromDict(value)
+  except (errors.GenericError, TypeError, ValueError, KeyError,
+          AttributeError) as err:
+    Fail("Invalid %s description %r: %s", what, value, err)

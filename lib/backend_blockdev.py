@@ -28,7 +28,7 @@ from ganeti import errors
 from ganeti import objects
 from ganeti import pathutils
 from ganeti import utils
-from ganeti.backend_base import Fail, GetMyName, RPCFail
+from ganeti.backend_base import Fail, GetMyName, RPCFail, ToConfigObject
 
 
 DISK_SEPARATOR = constants.DISK_SEPARATOR
@@ -63,16 +63,7 @@ def ToDisk(value: Any) -> objects.Disk:
   @raise RPCFail: not a disk description
 
   """
-  if isinstance(value, objects.Disk):
-    return value
-  if not isinstance(value, dict):
-    Fail("Invalid disk description: expected a dict, got %s",
-         type(value).__name__)
-  try:
-    return objects.Disk.FromDict(value)
-  except (errors.GenericError, TypeError, ValueError, KeyError,
-          AttributeError) as err:
-    Fail("Invalid disk description %r: %s", value, err)
+  return ToConfigObject(objects.Disk, value, "disk")
 
 
 def ToDiskList(value: Any) -> List[objects.Disk]:

@@ -23,7 +23,7 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import objects
 from ganeti import utils
-from ganeti.backend_base import Fail
+from ganeti.backend_base import Fail, ToConfigObject
 from ganeti import backend_blockdev
 
 
@@ -61,16 +61,7 @@ def ToInstance(value: Any) -> objects.Instance:
   @raise RPCFail: not an instance description
 
   """
-  if isinstance(value, objects.Instance):
-    return value
-  if not isinstance(value, dict):
-    Fail("Invalid instance description: expected a dict, got %s",
-         type(value).__name__)
-  try:
-    inst = objects.Instance.FromDict(value)
-  except (errors.GenericError, TypeError, ValueError, KeyError,
-          AttributeError) as err:
-    Fail("Invalid instance description: %s", err)
+  inst = ToConfigObject(objects.Instance, value, "instance")
   if not inst.name or not inst.hypervisor:
     Fail("Invalid instance description: name and hypervisor are required")
   for attr in ("hvparams", "beparams", "osparams"):

@@ -30,7 +30,7 @@ from ganeti import errors
 from ganeti import objects
 from ganeti import pathutils
 from ganeti import utils
-from ganeti.backend_base import RPCFail
+from ganeti.backend_base import RPCFail, ToConfigObject
 from ganeti.storage import bdev
 
 
@@ -269,11 +269,7 @@ _LOG_OS_DIR_MODE = 0o750
 def _ToInstance(instance: Union[objects.Instance, Dict[str, Any]]
                 ) -> objects.Instance:
   """The instance as an object (node calls deliver it as a dict)."""
-  if isinstance(instance, objects.Instance):
-    return instance
-  if isinstance(instance, dict):
-    return objects.Instance.FromDict(instance)
-  raise RPCFail("Invalid instance description: %r" % (instance, ))
+  return ToConfigObject(objects.Instance, instance, "instance")
 
 
 def _ApiVersion(inst_os: objects.OS) -> int:
