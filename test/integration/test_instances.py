@@ -285,3 +285,96 @@ def test_noded_killed_mid_install_leaves_nothing(virtual_cluster, tmp_path):
       proc.kill()
   assert proc.returncode != 0, output
   _AssertClean(cluster, "victim1", node)
+
+
+def test_instance_commands_on_a_live_cluster(cluster, tmp_path):
+  """The other gnt-instance commands, end to end on file disks."""
+  (node1, node2) = cluster.nodes[:2]
+  batch = os.path.join(str(tmp_path), "batch.json")
+  with open(batch, "w") as handle:
+    handle.write(serializer.DumpJson({
+      "app1": {"template": "file", "os": DUMMY_OS, "disk_size": [16],
+               "primary_node": node1, "hypervisor": "fake", "nics": [],
+               "ip_check": False, "name_check": False},
+      "app2": {"template": "diskless", "os": DUMMY_OS, "nics": [],
+               "primary_node": node2, "hypervisor": "fake", "start": False,
+               "ip_check": False, "name_check": False},
+      }))
+  _Gnt(cluster, "gnt-instance", "batch-create", batch)
+  assert _ListStatus(cluster, "app1") == ["app1", "running", node1]
+  assert _ListStatus(cluster, "app2") == ["app2", "ADMIN_down", node2]
+
+  # disks: deactivate needs the instance down, grow and activate
+  _Gnt(cluster, "gnt-instance", "shutdown", "app1")
+  _Gnt(cluster, "gnt-instance", "deactivate-disks", "app1")
+  _Gnt(cluster, "gnt-instance", "grow-disk", "app1", "0", "8M")
+  disk = _FileDisk(cluster, node1, "app1")
+  assert os.path.getsize(disk) == 24 * 1024 * 1024
+  assert _Config(cluster)["instances"]["app1"]["disks"][0]["size"] == 24
+  result = _Gnt(cluster, "gnt-instance", "activate-disks", "app1")
+  assert "app1" in result.stdout or disk in result.stdout
+  _Gnt(cluster, "gnt-instance", "deactivate-disks", "app1")
+
+  # a second disk and a NIC, then reinstall on both disks with a variant
+  _Gnt(cluster, "gnt-instance", "modify", "--disk", "add:size=8M", "app1")
+  assert os.path.exists(_FileDisk(cluster, node1, "app1", 1))
+  _Gnt(cluster, "gnt-instance", "modify", "--disk", "1:mode=ro", "app1")
+  assert _Config(cluster)["instances"]["app1"]["disks"][1]["mode"] == "ro"
+  _Gnt(cluster, "gnt-instance", "modify", "--disk", "1:mode=rw", "app1")
+  _Gnt(cluster, "gnt-instance", "reinstall", "-f", "-o", "dummy+minimal",
+       "app1")
+  for idx in (0, 1):
+    header = _ReadHeader(_FileDisk(cluster, node1, "app1", idx))
+    assert header.startswith(HEADER + b"app1 variant=minimal disk=%d" % idx)
+    assert b"reinstall=1" in header
+  _Gnt(cluster, "gnt-instance", "modify", "--disk", "remove", "app1")
+  assert not os.path.exists(_FileDisk(cluster, node1, "app1", 1))
+
+  # rename (with the name check: the virtual cluster's hosts file is its
+  # DNS) moves the disks' directory and runs the OS rename script
+  new_name = "app9.vcluster.test"
+  with open(cluster.hosts_file, "a") as handle:
+    handle.write("%s.200 %s app9\n" %
+                 (cluster.base_address.rsplit(".", 1)[0], new_name))
+  _Gnt(cluster, "gnt-instance", "rename", "--no-ip-check", "app1",
+       "app9")
+  assert new_name in _Config(cluster)["instances"]
+  assert os.path.exists(_FileDisk(cluster, node1, new_name))
+  assert not os.path.exists(os.path.dirname(disk))
+
+  # tags, start with temporary parameters, listing by field and filter
+  _Gnt(cluster, "gnt-instance", "add-tags", new_name, "role:db")
+  assert _Gnt(cluster, "gnt-instance", "list-tags",
+              new_name).stdout.split() == ["role:db"]
+  _Gnt(cluster, "gnt-instance", "startup", "-B", "memory=64", new_name)
+  rows = _Gnt(cluster, "gnt-instance", "list", "--no-headers",
+              "--separator=|", "-o", "name,oper_ram,be/maxmem,tags",
+              "-F", "status == \"running\"").stdout.split()
+  assert rows == ["%s|64|128|role:db" % new_name]
+  info = _Gnt(cluster, "gnt-instance", "info", new_name).stdout
+  assert "State: configured to be up, actual state is up" in info
+  # console of the fake hypervisor: a message, not a command
+  result = _Gnt(cluster, "gnt-instance", "console", new_name)
+  assert result.stdout == "Console not available for fake hypervisor\n"
+
+  # bad input: unknown instance, unknown OS, bad disk size, duplicate name
+  for argv in (["gnt-instance", "startup", "nosuch"],
+               ["gnt-instance", "add", "-t", "file", "--disk", "0:size=8M",
+                "-o", "nosuchos", "-n", node1, "--no-name-check",
+                "--no-ip-check", "--no-nics", "app3"],
+               ["gnt-instance", "add", "-t", "file", "--disk", "0:size=8Q",
+                "-o", DUMMY_OS, "-n", node1, "--no-name-check",
+                "--no-ip-check", "--no-nics", "app3"],
+               ["gnt-instance", "add", "-t", "diskless", "-o", DUMMY_OS,
+                "-n", node1, "--no-name-check", "--no-ip-check",
+                "--no-nics", "app2"]):
+    result = _Gnt(cluster, *argv, check=False)
+    assert result.returncode != 0, argv
+    assert "Traceback" not in result.stderr, result.stderr
+  assert sorted(_Config(cluster)["instances"]) == ["app2", new_name]
+
+  _Gnt(cluster, "gnt-instance", "remove", "-f", new_name)
+  _Gnt(cluster, "gnt-instance", "remove", "-f", "app2")
+  assert _Config(cluster)["instances"] == {}
+  assert not os.path.exists(os.path.dirname(_FileDisk(cluster, node1,
+                                                      new_name)))
