@@ -378,3 +378,18 @@ def test_instance_commands_on_a_live_cluster(cluster, tmp_path):
   assert _Config(cluster)["instances"] == {}
   assert not os.path.exists(os.path.dirname(_FileDisk(cluster, node1,
                                                       new_name)))
+
+
+def test_new_disks_are_wiped_when_the_cluster_asks(cluster):
+  node = cluster.nodes[1]
+  _Gnt(cluster, "gnt-cluster", "modify", "--prealloc-wipe-disks", "yes")
+  result = _Gnt(cluster, "gnt-instance", "add", "-t", "file", "--disk",
+                "0:size=20M", "-o", DUMMY_OS, "-n", node, "--no-name-check",
+                "--no-ip-check", "-H", "fake", "--no-nics", "--no-start",
+                "wiped1")
+  assert "Wiping disk 0" in result.stdout
+  disk = _FileDisk(cluster, node, "wiped1")
+  # zeroes were written over the whole sparse file: every block is
+  # allocated now, and the OS header came after the wipe
+  assert os.stat(disk).st_blocks * 512 >= 20 * 1024 * 1024
+  assert _ReadHeader(disk).startswith(HEADER + b"wiped1")
