@@ -28,7 +28,7 @@ demo: bootstrap
 	$(PY) tools/demo $(DEMO_DIR)
 
 demo-stop:
-	@if [ -x $(DEMO_DIR)/stop-all ]; then $(DEMO_DIR)/stop-all; \
+	@if [ -x $(PY) ]; then $(PY) tools/demo --stop $(DEMO_DIR); \
 	else echo "no demo cluster in $(DEMO_DIR)"; fi
 
 bench:

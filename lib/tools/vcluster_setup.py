@@ -18,6 +18,7 @@ addresses on interfaces: 127.0.0.0/8 needs none on Linux).
 import optparse
 import os
 import re
+import signal
 import stat
 import sys
 from typing import List, Optional, Tuple
@@ -151,6 +152,38 @@ exit $rc
 """ % {"name": name, "dir": cluster_dir,
        "dir_q": utils.ShellQuote(cluster_dir), "nodes": quoted,
        "body": body}
+
+
+def KillGuests(cluster_dir: str, _proc_dir: str = "/proc") -> List[int]:
+  """Kill the virtual machines that the nodes below ``cluster_dir`` run.
+
+  Stopping a node's daemons leaves its instances running, as on a real
+  node; a virtual cluster that is thrown away must not leave its qemu
+  processes behind.  They are found by their ``-pidfile`` argument, which
+  lies below the node's root.
+
+  @return: the process ids signalled
+
+  """
+  prefix = os.path.abspath(cluster_dir).rstrip("/") + "/"
+  killed = []
+  for entry in os.listdir(_proc_dir):
+    if not entry.isdigit():
+      continue
+    try:
+      with open(os.path.join(_proc_dir, entry, "cmdline"), "rb") as handle:
+        argv = handle.read().decode("utf-8", "replace").split("\0")
+    except EnvironmentError:
+      continue
+    pidfiles = [argv[idx + 1] for (idx, arg) in enumerate(argv[:-1])
+                if arg == "-pidfile"]
+    if pidfiles and pidfiles[0].startswith(prefix):
+      try:
+        os.kill(int(entry), signal.SIGKILL)
+      except ProcessLookupError:
+        continue
+      killed.append(int(entry))
+  return killed
 
 
 def HostsContent(nodes: List[str], addresses: List[str],

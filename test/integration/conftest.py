@@ -54,6 +54,7 @@ from ganeti import objects
 from ganeti import pathutils
 from ganeti import ssconf
 from ganeti import utils
+from ganeti.tools import vcluster_setup
 
 
 NODE = "node1.example.com"
@@ -414,6 +415,8 @@ class VirtualCluster:
     try:
       self.Stop()
     finally:
+      # instances outlive their node daemons, as on real nodes
+      vcluster_setup.KillGuests(self.dir)
       # masterd takes its IP down when stopped; a killed one does not
       addresses = set(self._Addresses().values()) | set([self.master_ip])
       try:

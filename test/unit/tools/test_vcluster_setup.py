@@ -1,8 +1,10 @@
 """Tests of ganeti.tools.vcluster_setup (and tools/vcluster-setup)."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -167,3 +169,25 @@ def test_command_line_errors(tmp_path):
   assert out.returncode == 2 and "expected DIR and N" in out.stderr
   out = _Run(str(tmp_path / "vc"), "three")
   assert out.returncode == 2 and "N must be a number" in out.stderr
+
+
+def test_kill_guests_kills_only_the_clusters_own(tmp_path):
+  """Processes with a -pidfile below the cluster dir die, others live."""
+  inside = str(tmp_path / "node1" / "guest.pid")
+  outside = str(tmp_path.parent / "elsewhere.pid")
+  # a sleeping interpreter with qemu's -pidfile argument stands in for a
+  # guest
+  sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+  mine = subprocess.Popen(sleeper + ["-pidfile", inside])
+  other = subprocess.Popen(sleeper + ["-pidfile", outside])
+  try:
+    time.sleep(0.2)
+    killed = vcluster_setup.KillGuests(str(tmp_path))
+    assert killed == [mine.pid]
+    assert mine.wait(timeout=5) == -signal.SIGKILL
+    assert other.poll() is None
+  finally:
+    for proc in (mine, other):
+      if proc.poll() is None:
+        proc.kill()
+        proc.wait()
