@@ -7,6 +7,8 @@ hypothesis) and checks them against a plain model of opcodes.md 2.5.
 """
 
 import json
+import os
+import struct
 import threading
 
 import pytest
@@ -367,3 +369,37 @@ def test_processor_refuses_a_lock_timeout_without_timeout():
 class _Blocking:
   def NextAttempt(self):
     return None
+
+
+def _RawEvent(name, mask=0x80, cookie=0):
+  """A struct inotify_event as the kernel writes it (name NUL-padded)."""
+  raw = name.encode() + b"\0" * (16 - len(name) % 16) if name else b""
+  return struct.pack("iIII", 1, mask, cookie, len(raw)) + raw
+
+
+def test_inotify_events_are_parsed_in_order():
+  data = (_RawEvent("job-1") + _RawEvent(".job-1.new1x2y", mask=0x8) +
+          _RawEvent("job-12345678") + _RawEvent(""))
+  assert jqueue_exec.ParseInotifyEvents(data) == [
+    "job-1", ".job-1.new1x2y", "job-12345678"]
+  assert jqueue_exec.ParseInotifyEvents(b"") == []
+
+
+def test_inotify_queue_overflow_wakes_everyone():
+  data = _RawEvent("job-1") + _RawEvent("", mask=0x4000)
+  assert jqueue_exec.ParseInotifyEvents(data) is None
+
+
+def test_watcher_wakes_a_waiter_on_rename_into_place(tmp_path):
+  watcher = jqueue_exec.JobFileWatcher(str(tmp_path))
+  try:
+    with watcher.Watch(str(tmp_path / "job-7")) as waiter:
+      other = tmp_path / "job-8"
+      other.write_text("x")
+      assert not waiter.Wait(0.3)
+      tmp = tmp_path / ".job-7.new"
+      tmp.write_text("{}")
+      os.rename(str(tmp), str(tmp_path / "job-7"))
+      assert waiter.Wait(5)
+  finally:
+    watcher.Close()
