@@ -195,16 +195,39 @@ def LoadJobFromDisk(job_id, try_archived):
   return None
 
 
+#: Seconds a reader waits for a job file write before answering anyway
+_DURABLE_WAIT = 10.0
+
+
 class _JobFileState:
-  """Write ordering of one job file (see JobQueue._FlushJobWrites)."""
-  __slots__ = ["filename", "lock", "seq", "written_seq", "archived"]
+  """Write ordering of one job file (see JobQueue._FlushJobWrites).
+
+  ``seq`` counts the snapshots taken under the queue lock, ``written_seq``
+  is the newest one on disk; ``written`` is signalled whenever that
+  changes, so readers can wait until what they saw in memory is durable.
+
+  """
+  __slots__ = ["filename", "lock", "written", "seq", "written_seq",
+               "archived"]
 
   def __init__(self, filename):
     self.filename = filename
     self.lock = threading.Lock()
+    self.written = threading.Condition(self.lock)
     self.seq = 0
     self.written_seq = 0
     self.archived = False
+
+  def WaitWritten(self, seq, timeout):
+    """Wait until snapshot ``seq`` (or a newer one) is on disk.
+
+    @return: whether it is (False after ``timeout`` seconds, e.g. when
+        the write failed)
+
+    """
+    with self.lock:
+      return self.written.wait_for(
+        lambda: self.archived or self.written_seq >= seq, timeout)
 
 
 class _QueueLock:
@@ -421,6 +444,7 @@ class JobQueue:
         self._WriteAndReplicateFileUnlocked(state.filename, data,
                                             replicate=replicate)
         state.written_seq = seq
+        state.written.notify_all()
 
   def _PrepareArchivalUnlocked(self, job):
     """Bring a job's file up to date and stop further writes to it."""
@@ -433,6 +457,7 @@ class JobQueue:
           state.filename, serializer.DumpJson(job.Serialize()))
         state.written_seq = state.seq
       state.archived = True
+      state.written.notify_all()
 
   def _RenameFilesUnlocked(self, renames):
     """Rename queue files (archiving); failures are logged and skipped.
@@ -659,13 +684,19 @@ class JobQueue:
     prev_job_info = jqueue_exec.NormalizeJobInfo(prev_job_info)
 
     def _Check():
-      # the queue's memory is the truth for its jobs (their files are
-      # written just after a change); archived jobs are read from disk
+      # the queue's memory is the truth for its jobs; what it says is only
+      # told once it is on disk too (files are written just after a
+      # change), so a client never sees a state a crash could take back;
+      # archived jobs are read from disk
       with self._lock:
         job = self._jobs.get(job_id)
         if job is not None:
-          return jqueue_exec.CheckForChanges(job, fields, prev_job_info,
-                                             prev_log_serial)
+          result = jqueue_exec.CheckForChanges(job, fields, prev_job_info,
+                                               prev_log_serial)
+          durable = self._DurabilityMarkUnlocked(job_id)
+      if job is not None:
+        self._WaitDurable([durable])
+        return result
       job = LoadJobFromDisk(job_id, True)
       if job is None:
         raise errors.JobLost()
@@ -696,7 +727,30 @@ class JobQueue:
     CheckJobFields(fields)
     pairs = self.GetJobsForQuery(job_ids)
     with self._lock:
-      return [GetQueryRow(job_id, job, fields) for (job_id, job) in pairs]
+      rows = [GetQueryRow(job_id, job, fields) for (job_id, job) in pairs]
+      durable = [self._DurabilityMarkUnlocked(job_id)
+                 for (job_id, _) in pairs]
+    self._WaitDurable(durable)
+    return rows
+
+  def _DurabilityMarkUnlocked(self, job_id):
+    """(file state, snapshot) a reader of the job's memory must wait for."""
+    state = self._file_states.get(job_id)
+    if state is None:
+      return None
+    return (state, state.seq)
+
+  @staticmethod
+  def _WaitDurable(marks):
+    """Wait until the snapshots readers saw are on disk (lock not held)."""
+    for mark in marks:
+      if mark is None:
+        continue
+      (state, seq) = mark
+      if not state.WaitWritten(seq, _DURABLE_WAIT):
+        logging.warning("Job file %s is still not written after %s seconds;"
+                        " answering from memory", state.filename,
+                        _DURABLE_WAIT)
 
   def QueryJobs(self, job_ids, fields):
     """Old-style rows of job fields.

@@ -20,6 +20,7 @@ from ganeti import constants
 from ganeti import errors
 from ganeti import jqueue
 from ganeti import jqueue_exec
+from ganeti import jqueue_job
 from ganeti import jstore
 from ganeti import locking
 from ganeti import mcpu
@@ -313,6 +314,38 @@ def _FailJobWrites(monkeypatch, job_ids):
       raise OSError(28, "No space left on device")
     return real(file_name, *args, **kwargs)
   monkeypatch.setattr(utils, "WriteFile", _Write)
+
+
+def test_readers_are_told_only_what_is_on_disk(env, monkeypatch):
+  """QueryJobs and WaitForJobChanges wait for the job file: a client must
+  never see a state that a crash of the master could take back."""
+  queue = env.Queue()
+  real = utils.WriteFile
+
+  def _SlowWrite(file_name, *args, **kwargs):
+    if os.path.basename(file_name).startswith("job-"):
+      time.sleep(0.05)
+    return real(file_name, *args, **kwargs)
+  monkeypatch.setattr(utils, "WriteFile", _SlowWrite)
+
+  job_id = queue.SubmitJob([_Delay(0)])
+  prev = None
+  while True:
+    result = queue.WaitForJobChanges(job_id, ["status"], prev, None, 10)
+    (prev, _) = result
+    on_disk = jqueue_job.CalcJobStatus(
+      [op["status"] for op in _ReadJobFile(job_id)["ops"]])
+    assert on_disk == prev[0]
+    if prev[0] in FINAL:
+      break
+  # the first time QueryJobs says a job is finished, its file says so too
+  job_id = queue.SubmitJob([_Delay(0)])
+  while True:
+    status = _Field(queue, job_id, "status")
+    if status in FINAL:
+      break
+    time.sleep(0.001)
+  assert _ReadJobFile(job_id)["ops"][0]["status"] == status
 
 
 def test_submit_whose_file_cannot_be_written_is_refused(env, monkeypatch):
