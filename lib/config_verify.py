@@ -7,7 +7,6 @@ must not modify the configuration, take locks, or do any I/O: ConfigWriter
 calls it under its internal lock.
 """
 
-import copy
 import re
 
 from ganeti import constants
@@ -198,9 +197,11 @@ def _CheckParamTypes(result, owner, what, params, types):
   unknown = sorted(set(params) - set(types))
   if unknown:
     result.append("%s has unknown %s: %s" % (owner, what, ", ".join(unknown)))
+  # a fresh dict of scalars: ForceDictType only replaces its values, so the
+  # configuration's own dict is left alone without a deep copy
   known = dict((key, value) for key, value in params.items() if key in types)
   try:
-    utils.ForceDictType(copy.deepcopy(known), types)
+    utils.ForceDictType(known, types)
   except (errors.GenericError, ValueError, TypeError) as err:
     result.append("%s has invalid %s: %s" % (owner, what, err))
 

@@ -16,7 +16,6 @@ must not import anything above layer 1.
 import hashlib
 import hmac as _hmac
 import math
-import re
 from decimal import Decimal
 from typing import Any, Callable, Optional, Union
 
@@ -24,8 +23,6 @@ import simplejson
 
 from ganeti import errors
 
-
-_RE_EOLSP = re.compile(r"[ \t]+$", re.MULTILINE)
 
 #: scalar types JSON can carry
 _JSON_SCALARS = (str, int, float, bool, Decimal, type(None))
@@ -96,7 +93,10 @@ def DumpJson(data: Any) -> str:
     problem = _FindUnserialisable(data, [], frozenset())
     raise errors.ProgrammerError("Cannot serialise to JSON: %s" %
                                  (problem or err, ))
-  txt = _RE_EOLSP.sub("", txt)
+  # without indentation the text is one line (JSON escapes newlines inside
+  # strings), so trailing blanks can only stand at its very end; a regexp
+  # over the whole text cost as much as the encoding itself
+  txt = txt.rstrip(" \t")
   if not txt.endswith("\n"):
     txt += "\n"
   return txt
