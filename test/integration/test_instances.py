@@ -393,3 +393,76 @@ def test_new_disks_are_wiped_when_the_cluster_asks(cluster):
   # allocated now, and the OS header came after the wipe
   assert os.stat(disk).st_blocks * 512 >= 20 * 1024 * 1024
   assert _ReadHeader(disk).startswith(HEADER + b"wiped1")
+
+
+def _InstallHook(cluster, hpath, phase, record_dir, exit_code=0):
+  """A hook script on every node that records its environment."""
+  for node in cluster.nodes:
+    hook_dir = os.path.join(cluster.Path(node, "HOOKS_BASE_DIR"),
+                            "%s-%s.d" % (hpath, phase))
+    os.makedirs(hook_dir, exist_ok=True)
+    script = os.path.join(hook_dir, "50record")
+    with open(script, "w") as handle:
+      handle.write("#!/bin/sh\nenv > %s/%s-%s-%s.env\nexit %d\n" %
+                   (record_dir, hpath, phase, node, exit_code))
+    os.chmod(script, 0o755)
+
+
+def _ReadEnv(path):
+  result = {}
+  for line in utils.ReadFile(path).splitlines():
+    (key, _, value) = line.partition("=")
+    result[key] = value
+  return result
+
+
+def test_instance_hooks_run_on_the_nodes_with_the_spec_environment(
+    cluster, tmp_path):
+  (node1, node2) = cluster.nodes[:2]
+  record = str(tmp_path)
+  _InstallHook(cluster, "instance-add", "pre", record)
+  _InstallHook(cluster, "instance-add", "post", record)
+  _InstallHook(cluster, "instance-stop", "post", record)
+  _Gnt(cluster, "gnt-instance", "add", "-t", "file", "--disk", "0:size=8M",
+       "-o", DUMMY_OS, "-n", node2, "--no-name-check", "--no-ip-check",
+       "-H", "fake", "-B", "memory=96", "--no-nics", "hooked1")
+
+  # pre and post on the master and the primary, nowhere else
+  written = sorted(os.listdir(record))
+  assert written == sorted("instance-add-%s-%s.env" % (phase, node)
+                           for phase in ("pre", "post")
+                           for node in (node1, node2))
+  env = _ReadEnv(os.path.join(record, "instance-add-pre-%s.env" % node2))
+  expected = {
+    "GANETI_HOOKS_VERSION": "2", "GANETI_HOOKS_PHASE": "pre",
+    "GANETI_HOOKS_PATH": "instance-add",
+    "GANETI_OP_CODE": "OP_INSTANCE_CREATE",
+    "GANETI_OBJECT_TYPE": "INSTANCE", "GANETI_MASTER": node1,
+    "GANETI_CLUSTER": cluster.cluster_name, "GANETI_OP_TARGET": "hooked1",
+    "GANETI_INSTANCE_NAME": "hooked1", "GANETI_INSTANCE_PRIMARY": node2,
+    "GANETI_INSTANCE_SECONDARIES": "", "GANETI_INSTANCE_OS_TYPE": DUMMY_OS,
+    "GANETI_INSTANCE_DISK_TEMPLATE": "file",
+    "GANETI_INSTANCE_HYPERVISOR": "fake", "GANETI_INSTANCE_MAXMEM": "96",
+    "GANETI_INSTANCE_NIC_COUNT": "0", "GANETI_INSTANCE_DISK_COUNT": "1",
+    "GANETI_INSTANCE_DISK0_SIZE": "8", "GANETI_INSTANCE_DISK0_MODE": "rw",
+    "GANETI_ADD_MODE": "create", "PATH": "/sbin:/bin:/usr/sbin:/usr/bin",
+    }
+  assert dict((key, env.get(key)) for key in expected) == expected
+  post = _ReadEnv(os.path.join(record, "instance-add-post-%s.env" % node1))
+  assert post["GANETI_HOOKS_PHASE"] == "post"
+  assert post["GANETI_POST_INSTANCE_NAME"] == "hooked1"
+
+  _Gnt(cluster, "gnt-instance", "shutdown", "--timeout", "5", "hooked1")
+  env = _ReadEnv(os.path.join(record, "instance-stop-post-%s.env" % node2))
+  assert env["GANETI_TIMEOUT"] == "5"
+  assert env["GANETI_HOOKS_PATH"] == "instance-stop"
+
+  # a failing pre hook stops the operation before anything is made
+  _InstallHook(cluster, "instance-add", "pre", record, exit_code=1)
+  result = _Gnt(cluster, "gnt-instance", "add", "-t", "file", "--disk",
+                "0:size=8M", "-o", DUMMY_OS, "-n", node2, "--no-name-check",
+                "--no-ip-check", "-H", "fake", "--no-nics", "hooked2",
+                check=False)
+  assert result.returncode != 0
+  assert "50record" in result.stdout + result.stderr
+  _AssertClean(cluster, "hooked2", node2)
