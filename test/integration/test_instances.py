@@ -357,6 +357,20 @@ def test_instance_commands_on_a_live_cluster(cluster, tmp_path):
   result = _Gnt(cluster, "gnt-instance", "console", new_name)
   assert result.stdout == "Console not available for fake hypervisor\n"
 
+  # selections of several instances (no prompt with --force-multiple)
+  _Gnt(cluster, "gnt-instance", "startup", "--all", "--force-multiple")
+  assert _ListStatus(cluster, "app2")[1] == "running"
+  _Gnt(cluster, "gnt-instance", "shutdown", "--primary", "--force-multiple",
+       node2)
+  assert _ListStatus(cluster, "app2")[1] == "ADMIN_down"
+  assert _ListStatus(cluster, new_name)[1] == "running"
+  result = _Gnt(cluster, "gnt-instance", "reboot", "--all", check=False)
+  assert result.returncode != 0  # several instances and no terminal
+  fields = _Gnt(cluster, "gnt-instance", "list-fields", "--no-headers",
+                "name", "status", "oper_ram").stdout.splitlines()
+  assert [line.split()[0] for line in fields] == ["name", "status",
+                                                  "oper_ram"]
+
   # bad input: unknown instance, unknown OS, bad disk size, duplicate name
   for argv in (["gnt-instance", "startup", "nosuch"],
                ["gnt-instance", "add", "-t", "file", "--disk", "0:size=8M",
