@@ -178,7 +178,7 @@ def test_fake_life_cycle_every_runnable_template(cluster, tmp_path, bridge):
     loop.Detach()
 
 
-def test_kvm_file_instance_runs_real_qemu(virtual_cluster):
+def test_kvm_file_instance_runs_real_qemu(virtual_cluster, bridge):
   cluster = virtual_cluster(2, init_options=[
     "--enabled-hypervisors", "kvm,fake",
     "-H", "kvm:kernel_path=,initrd_path=,vnc_bind_address=,"
@@ -188,8 +188,11 @@ def test_kvm_file_instance_runs_real_qemu(virtual_cluster):
   name = "kvm1"
   _Gnt(cluster, "gnt-instance", "add", "-t", "file", "--disk", "0:size=32M",
        "-o", DUMMY_OS, "-n", node, "--no-name-check", "--no-ip-check",
-       "-B", "memory=64", "--no-nics", name)
+       "-B", "memory=64", "--net", "0:link=%s" % bridge, name)
   disk = _FileDisk(cluster, node, name)
+  # the NIC is a tap device that kvm-ifup put on the bridge
+  ports = os.listdir("/sys/class/net/%s/brif" % bridge)
+  assert len(ports) == 1 and ports[0].startswith("tap")
   assert _ReadHeader(disk).startswith(HEADER + name.encode())
   assert _ListStatus(cluster, name) == [name, "running", node]
 
@@ -224,6 +227,7 @@ def test_kvm_file_instance_runs_real_qemu(virtual_cluster):
   assert _ListStatus(cluster, name)[1] == "ADMIN_down"
   cluster.WaitFor(lambda: not os.path.exists("/proc/%d" % pid),
                   what="qemu to exit")
+  assert os.listdir("/sys/class/net/%s/brif" % bridge) == []
   _Gnt(cluster, "gnt-instance", "remove", "-f", name)
   assert not os.path.exists(disk)
 
