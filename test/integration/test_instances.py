@@ -126,6 +126,10 @@ def _LifeCycle(cluster, name, template, disk_args, node, disk_path,
   config = _Config(cluster)
   assert config["instances"][name]["disk_template"] == template
   assert config["instances"][name]["admin_state"] == constants.ADMINST_UP
+  for nic in config["instances"][name]["nics"]:
+    # generated from the cluster's MAC prefix
+    assert nic["mac"].startswith(config["cluster"]["mac_prefix"] + ":")
+    assert len(nic["mac"].split(":")) == 6
   if disk_path:
     header = _ReadHeader(disk_path)
     if template in constants.DTS_MUST_ADOPT:
