@@ -319,6 +319,7 @@ class JobQueue:
       must_lock=True, timeout=QUEUE_LOCK_TIMEOUT)
     self._watcher = None
     try:
+      self._file_writer = jstore.JobFileWriter(pathutils.QUEUE_DIR)
       self._watcher = self._StartWatcher()
       self._last_serial = jstore.ReadSerial()
       self._reserved_serial = self._last_serial
@@ -406,8 +407,8 @@ class JobQueue:
     return self._jobs.get(job.id) is job
 
   def _WriteAndReplicateFileUnlocked(self, filename, data, replicate=True):
-    # every job file change is synced; the directory is not (see WriteFile)
-    utils.WriteFile(filename, data=data, sync_dir=False)
+    # every change is synced; the directory is not (see WriteFile)
+    self._file_writer.Write(filename, data)
     if replicate and self._replication_fn is not None:
       try:
         self._replication_fn(filename, data)

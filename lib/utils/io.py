@@ -711,3 +711,42 @@ def ReadWatcherPauseFile(filename, now=None,
     return None
   return until
 
+
+
+#: renameat2() flag swapping two names atomically (linux/fs.h)
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_RENAMEAT2 = []
+
+
+def _Renameat2():
+  """libc's renameat2, or None where the C library lacks it."""
+  if not _RENAMEAT2:
+    import ctypes  # pylint: disable=C0415
+    try:
+      func = ctypes.CDLL(None, use_errno=True).renameat2
+    except AttributeError:
+      func = None
+    else:
+      func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                       ctypes.c_char_p, ctypes.c_uint]
+      func.restype = ctypes.c_int
+    _RENAMEAT2.append((func, ctypes))
+  return _RENAMEAT2[0]
+
+
+def ExchangeFiles(path_a, path_b):
+  """Swap two existing names atomically (renameat2 RENAME_EXCHANGE).
+
+  @raise OSError: the swap failed; errno ENOSYS or EINVAL when the kernel,
+      the C library or the file system cannot do it
+
+  """
+  (func, ctypes) = _Renameat2()
+  if func is None:
+    raise OSError(errno.ENOSYS, "renameat2 is not available")
+  if func(_AT_FDCWD, os.fsencode(path_a), _AT_FDCWD, os.fsencode(path_b),
+          _RENAME_EXCHANGE) != 0:
+    err = ctypes.get_errno()
+    raise OSError(err, "Cannot exchange %s and %s: %s" %
+                  (path_a, path_b, os.strerror(err)))

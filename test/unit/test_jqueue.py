@@ -306,27 +306,27 @@ def test_ids_are_consecutive_and_serial_is_written_first(env):
 
 def _FailJobWrites(monkeypatch, job_ids):
   """Make writing the files of these jobs fail as on a full disk."""
-  real = utils.WriteFile
+  real = jstore.JobFileWriter.Write
   names = set(jstore.GetJobFilename(job_id) for job_id in job_ids)
 
-  def _Write(file_name, *args, **kwargs):
+  def _Write(self, file_name, data):
     if file_name in names:
       raise OSError(28, "No space left on device")
-    return real(file_name, *args, **kwargs)
-  monkeypatch.setattr(utils, "WriteFile", _Write)
+    return real(self, file_name, data)
+  monkeypatch.setattr(jstore.JobFileWriter, "Write", _Write)
 
 
 def test_readers_are_told_only_what_is_on_disk(env, monkeypatch):
   """QueryJobs and WaitForJobChanges wait for the job file: a client must
   never see a state that a crash of the master could take back."""
   queue = env.Queue()
-  real = utils.WriteFile
+  real = jstore.JobFileWriter.Write
 
-  def _SlowWrite(file_name, *args, **kwargs):
+  def _SlowWrite(self, file_name, data):
     if os.path.basename(file_name).startswith("job-"):
       time.sleep(0.05)
-    return real(file_name, *args, **kwargs)
-  monkeypatch.setattr(utils, "WriteFile", _SlowWrite)
+    return real(self, file_name, data)
+  monkeypatch.setattr(jstore.JobFileWriter, "Write", _SlowWrite)
 
   job_id = queue.SubmitJob([_Delay(0)])
   prev = None

@@ -1,5 +1,6 @@
 """Tests for ganeti.jstore (queue directory files, ids, drain flag)."""
 
+import errno
 import os
 
 import pytest
@@ -164,3 +165,85 @@ def test_list_job_ids_ignores_other_names_and_sorts_numerically(vnode):
 def test_format_serial():
   assert jstore.FormatSerial(0) == "0\n"
   assert jstore.FormatSerial(12345) == "12345\n"
+
+
+# -- JobFileWriter -------------------------------------------------------------
+
+def _Inode(path):
+  return os.stat(path).st_ino
+
+
+def test_job_file_writer_swaps_without_freeing_inodes(tmp_path):
+  writer = jstore.JobFileWriter(str(tmp_path))
+  target = str(tmp_path / "job-1")
+  writer.Write(target, "first\n")
+  assert open(target).read() == "first\n"
+  inodes = set([_Inode(target)])
+  for number in range(5):
+    writer.Write(target, "version %d\n" % number)
+    assert open(target).read() == "version %d\n" % number
+    inodes.add(_Inode(target))
+  spares = os.listdir(str(tmp_path / jstore.SPARE_DIR_NAME))
+  # the old contents went back to the one spare: two inodes in all, and
+  # nothing but the job file is visible in the queue directory
+  assert len(spares) == 1
+  assert len(inodes) == 2
+  assert sorted(os.listdir(str(tmp_path))) == [jstore.SPARE_DIR_NAME,
+                                               "job-1"]
+  assert os.stat(target).st_mode & 0o777 == 0o600
+
+
+def test_job_file_writer_reuses_spares_after_a_restart(tmp_path):
+  writer = jstore.JobFileWriter(str(tmp_path))
+  for job_id in (1, 2):
+    target = str(tmp_path / ("job-%d" % job_id))
+    writer.Write(target, b"a")
+    writer.Write(target, b"b")
+  spares = sorted(os.listdir(str(tmp_path / jstore.SPARE_DIR_NAME)))
+  again = jstore.JobFileWriter(str(tmp_path))
+  target = str(tmp_path / "job-3")
+  again.Write(target, b"new job")
+  # the new job file took a spare left by the first writer
+  assert sorted(os.listdir(str(tmp_path / jstore.SPARE_DIR_NAME))) == \
+    spares[:-1]
+  assert open(target, "rb").read() == b"new job"
+
+
+def test_job_file_writer_keeps_the_old_version_when_writing_fails(
+    tmp_path, monkeypatch):
+  writer = jstore.JobFileWriter(str(tmp_path))
+  target = str(tmp_path / "job-1")
+  writer.Write(target, "good\n")
+
+  def _Full(fd, data):
+    raise OSError(28, "No space left on device")
+  monkeypatch.setattr(os, "write", _Full)
+  with pytest.raises(OSError):
+    writer.Write(target, "lost\n")
+  monkeypatch.undo()
+  assert open(target).read() == "good\n"
+  writer.Write(target, "better\n")
+  assert open(target).read() == "better\n"
+
+
+def test_job_file_writer_falls_back_where_exchange_is_missing(tmp_path,
+                                                              monkeypatch):
+  def _NoExchange(path_a, path_b):
+    raise OSError(errno.EINVAL, "not supported")
+  monkeypatch.setattr(utils, "ExchangeFiles", _NoExchange)
+  writer = jstore.JobFileWriter(str(tmp_path))
+  target = str(tmp_path / "job-1")
+  writer.Write(target, "one\n")
+  writer.Write(target, "two\n")
+  writer.Write(target, "three\n")
+  assert open(target).read() == "three\n"
+
+
+def test_exchange_files_swaps_and_reports_missing_names(tmp_path):
+  (first, second) = (str(tmp_path / "a"), str(tmp_path / "b"))
+  utils.WriteFile(first, data="A")
+  utils.WriteFile(second, data="B")
+  utils.ExchangeFiles(first, second)
+  assert (open(first).read(), open(second).read()) == ("B", "A")
+  with pytest.raises(FileNotFoundError):
+    utils.ExchangeFiles(first, str(tmp_path / "missing"))
